@@ -1,0 +1,191 @@
+// `lore`: a thin command line over the kernel library.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <pthread.h>
+
+#include "config/kernel_config.h"
+#include "config/yaml_checker.h"
+#include "core/kernel.h"
+#include "core/logging.h"
+#include "hooks/hook_bus.h"
+#include "lore/sdk/abi.h"
+#include "plugin/plugin_manager.h"
+
+namespace {
+
+struct CommonOptions {
+  std::string config_file = "config/lore.yaml";
+  std::vector<std::string> overrides;
+};
+
+void add_common(CLI::App* command, CommonOptions& options) {
+  command->add_option("-c,--config", options.config_file, "Configuration file")
+      ->capture_default_str();
+  command->add_option("--set", options.overrides,
+                      "Override a configuration key: --set server.port=9090 (repeatable)");
+}
+
+lore::KernelConfig load(const CommonOptions& options) {
+  return lore::load_kernel_config(options.config_file, options.overrides);
+}
+
+int print_config_error(const lore::ConfigError& e) {
+  std::cerr << "configuration error" << (e.problems().size() > 1 ? "s" : "") << ":\n";
+  for (const auto& p : e.problems()) std::cerr << "  " << p << "\n";
+  return 2;
+}
+
+int serve(const CommonOptions& options) {
+  // Signals are taken by one thread with sigwait, so they must be blocked before any other
+  // thread (Pistache's reactors, the worker pool) exists and inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  lore::KernelConfig config = load(options);
+  lore::configure_logging(config.log.level);
+  lore::Kernel kernel(config);
+  try {
+    kernel.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return 1;
+  }
+  for (;;) {
+    int received = 0;
+    if (sigwait(&signals, &received) != 0) continue;
+    if (received == SIGHUP) {
+      spdlog::info("SIGHUP: reloading {}", options.config_file);
+      try {
+        kernel.reload(load(options));
+      } catch (const lore::ConfigError& e) {
+        for (const auto& p : e.problems()) spdlog::error("reload refused: {}", p);
+      } catch (const std::exception& e) {
+        spdlog::error("reload failed: {}", e.what());
+      }
+      continue;
+    }
+    spdlog::info("{}: shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
+    kernel.stop();
+    return 0;
+  }
+}
+
+int check_config(const CommonOptions& options) {
+  lore::KernelConfig config = load(options);
+  auto problems = lore::PluginManager::check_settings(config);
+  if (!problems.empty()) return print_config_error(lore::ConfigError(problems));
+  std::cout << options.config_file << ": configuration OK (" << config.plugins.size()
+            << " plugin entries)\n";
+  return 0;
+}
+
+// Starts the plugins without HTTP, so the answer reflects what `serve` would do.
+template <class Body>
+int with_offline_kernel(const CommonOptions& options, Body body) {
+  lore::KernelConfig config = load(options);
+  lore::configure_logging("warn");
+  lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
+  kernel.start();
+  int rc = body(kernel);
+  kernel.stop();
+  return rc;
+}
+
+int list_plugins(const CommonOptions& options, bool as_json) {
+  return with_offline_kernel(options, [&](lore::Kernel& kernel) {
+    auto status = kernel.plugins().status();
+    if (as_json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& p : status)
+        out.push_back({{"name", p.name}, {"version", p.version},
+                       {"state", std::string(lore::to_string(p.state))}, {"reason", p.reason}});
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
+    std::printf("%-20s %-10s %-14s %s\n", "NAME", "VERSION", "STATE", "REASON");
+    for (const auto& p : status)
+      std::printf("%-20s %-10s %-14s %s\n", p.name.c_str(), p.version.c_str(),
+                  std::string(lore::to_string(p.state)).c_str(), p.reason.c_str());
+    return 0;
+  });
+}
+
+int list_hooks(const CommonOptions& options, const std::string& only) {
+  return with_offline_kernel(options, [&](lore::Kernel& kernel) {
+    bool found = only.empty();
+    for (const auto& h : kernel.hooks().describe()) {
+      if (!only.empty() && h.name != only) continue;
+      found = true;
+      std::cout << h.name << "  (" << lore::to_string(h.kind) << " of " << h.payload_type
+                << (h.declared_by.empty() ? "" : ", declared by " + h.declared_by) << ")\n";
+      if (!h.description.empty()) std::cout << "    " << h.description << "\n";
+      if (h.listeners.empty()) std::cout << "    no listeners\n";
+      int position = 1;
+      for (const auto& l : h.listeners) {
+        std::cout << "    " << position++ << ". " << l.label;
+        if (l.label != l.owner) std::cout << " [" << l.owner << "]";
+        std::cout << "  priority " << l.priority << ", registered #" << l.sequence;
+        for (const auto& b : l.before) std::cout << ", before " << b;
+        for (const auto& a : l.after) std::cout << ", after " << a;
+        std::cout << "\n";
+      }
+      for (const auto& w : h.warnings) std::cout << "    warning: " << w << "\n";
+    }
+    if (!found) {
+      std::cerr << "no hook named '" << only << "'\n";
+      return 1;
+    }
+    return 0;
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Lore: a paid-knowledge platform kernel with runtime plugins"};
+  app.require_subcommand(1);
+  CommonOptions options;
+
+  auto* serve_cmd = app.add_subcommand("serve", "Start the HTTP server and the enabled plugins");
+  add_common(serve_cmd, options);
+  auto* check_cmd = app.add_subcommand("check-config", "Validate the configuration and exit");
+  add_common(check_cmd, options);
+  auto* plugins_cmd = app.add_subcommand("plugins", "List plugins with their state and reason");
+  add_common(plugins_cmd, options);
+  bool as_json = false;
+  plugins_cmd->add_flag("--json", as_json, "Print JSON");
+  auto* hooks_cmd = app.add_subcommand("hooks", "Print hooks and the resolved order of listeners");
+  add_common(hooks_cmd, options);
+  std::string hook_name;
+  hooks_cmd->add_option("name", hook_name, "Only this hook");
+  auto* version_cmd = app.add_subcommand("version", "Print version, SDK ABI and build fingerprint");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*serve_cmd) return serve(options);
+    if (*check_cmd) return check_config(options);
+    if (*plugins_cmd) return list_plugins(options, as_json);
+    if (*hooks_cmd) return list_hooks(options, hook_name);
+    if (*version_cmd) {
+      std::cout << "lore " << lore::Kernel::kVersion << "\nsdk " << lore::sdk::kSdkVersion
+                << " (abi " << lore::sdk::kAbiVersion << ")\nfingerprint "
+                << lore::sdk::kBuildFingerprint << "\n";
+      return 0;
+    }
+  } catch (const lore::ConfigError& e) {
+    return print_config_error(e);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

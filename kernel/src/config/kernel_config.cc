@@ -1,0 +1,239 @@
+#include "config/kernel_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "config/env_interpolation.h"
+#include "config/yaml_checker.h"
+
+namespace lore {
+
+namespace {
+
+// Applies "a.b.c=value" onto the tree, creating maps on the way; the value is parsed as YAML so
+// that numbers, booleans and lists keep their types.
+void apply_override(YAML::Node root, const std::string& assignment, std::vector<std::string>& paths,
+                    std::vector<std::string>& problems) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    problems.push_back("--set " + assignment + ": expected key.path=value");
+    return;
+  }
+  const std::string path = assignment.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    problems.push_back("--set " + path + ": value is not valid YAML: " + e.msg);
+    return;
+  }
+  std::vector<std::string> keys;
+  std::stringstream stream(path);
+  for (std::string key; std::getline(stream, key, '.');) {
+    if (key.empty()) {
+      problems.push_back("--set " + path + ": empty key in path");
+      return;
+    }
+    keys.push_back(key);
+  }
+  // yaml-cpp nodes are handles: walk with a fresh handle per level instead of reassigning one
+  // (assignment would overwrite the node it refers to).
+  std::vector<YAML::Node> chain{root};
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    YAML::Node next = chain.back()[keys[i]];
+    if (!next.IsMap()) {
+      if (next.IsDefined() && !next.IsNull()) {
+        problems.push_back("--set " + path + ": '" + keys[i] + "' is not a map");
+        return;
+      }
+      chain.back()[keys[i]] = YAML::Node(YAML::NodeType::Map);
+      next = chain.back()[keys[i]];
+    }
+    chain.push_back(next);
+  }
+  chain.back()[keys.back()] = value;
+  paths.push_back(path);
+}
+
+void read_server(const YAML::Node& node, YamlChecker& c, ServerConfig& s) {
+  if (!c.map(node, "server",
+             {"host", "port", "threads", "workers", "max_queue", "max_body_bytes",
+              "header_timeout_ms", "body_timeout_ms", "keepalive_timeout_ms",
+              "shutdown_grace_ms", "admin_token"}))
+    return;
+  if (auto n = node["host"]) {
+    if (auto v = c.string(n, "server.host")) s.host = *v;
+  }
+  if (auto n = node["port"]) {
+    if (auto v = c.integer(n, "server.port", 0, 65535)) s.port = static_cast<std::uint16_t>(*v);
+  }
+  if (auto n = node["threads"]) {
+    if (auto v = c.integer(n, "server.threads", 1, 256)) s.threads = static_cast<int>(*v);
+  }
+  if (auto n = node["workers"]) {
+    if (auto v = c.integer(n, "server.workers", 1, 1024)) s.workers = static_cast<int>(*v);
+  }
+  if (auto n = node["max_queue"]) {
+    if (auto v = c.integer(n, "server.max_queue", 1, 1000000)) s.max_queue = static_cast<int>(*v);
+  }
+  if (auto n = node["max_body_bytes"]) {
+    if (auto v = c.integer(n, "server.max_body_bytes", 1, std::int64_t{1} << 30))
+      s.max_body_bytes = *v;
+  }
+  struct Timeout {
+    const char* key;
+    std::int64_t* target;
+  };
+  for (auto [key, target] : {Timeout{"header_timeout_ms", &s.header_timeout_ms},
+                             Timeout{"body_timeout_ms", &s.body_timeout_ms},
+                             Timeout{"keepalive_timeout_ms", &s.keepalive_timeout_ms},
+                             Timeout{"shutdown_grace_ms", &s.shutdown_grace_ms}}) {
+    if (auto n = node[key]) {
+      if (auto v = c.integer(n, std::string("server.") + key, 0, 3600 * 1000)) *target = *v;
+    }
+  }
+  if (auto n = node["admin_token"]) {
+    if (auto v = c.string(n, "server.admin_token")) {
+      if (!v->empty() && v->size() < 16)
+        c.problem(n, "server.admin_token", "expected at least 16 characters (or empty to disable)");
+      else
+        s.admin_token = *v;
+    }
+  }
+}
+
+void read_url(const YAML::Node& node, YamlChecker& c, const char* section,
+              std::initializer_list<std::string_view> schemes, std::string& target) {
+  if (!c.map(node, section, {"url"})) return;
+  auto n = node["url"];
+  if (!n) return;
+  auto v = c.string(n, std::string(section) + ".url");
+  if (!v) return;
+  for (auto scheme : schemes) {
+    if (v->rfind(scheme, 0) == 0) {
+      target = *v;
+      return;
+    }
+  }
+  std::string list;
+  for (auto scheme : schemes) list += (list.empty() ? "" : ", ") + std::string(scheme);
+  c.problem(n, std::string(section) + ".url", "expected a URL starting with one of: " + list);
+}
+
+void read_plugins(const YAML::Node& node, YamlChecker& c, std::map<std::string, PluginConfig>& out) {
+  if (node.IsNull()) return;
+  if (!c.map(node, "plugins")) return;
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    const std::string path = "plugins." + name;
+    PluginConfig plugin{name, true, YAML::Node(YAML::NodeType::Map)};
+    const YAML::Node& body = entry.second;
+    if (body.IsNull()) {
+      out[name] = plugin;
+      continue;
+    }
+    if (!c.map(body, path, {"enabled", "settings"})) continue;
+    if (auto n = body["enabled"]) {
+      if (auto v = c.boolean(n, path + ".enabled")) plugin.enabled = *v;
+    }
+    if (auto n = body["settings"]) {
+      if (n.IsNull()) {
+      } else if (c.map(n, path + ".settings")) {
+        plugin.settings = n;
+      }
+    }
+    out[name] = plugin;
+  }
+}
+
+KernelConfig read_config(YAML::Node root, const std::string& source,
+                         const std::vector<std::string>& overrides) {
+  KernelConfig config;
+  config.source = source;
+  std::vector<std::string> problems;
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (root.IsMap())
+    for (const auto& o : overrides) apply_override(root, o, config.overridden_paths, problems);
+  if (!problems.empty()) throw ConfigError(problems);
+
+  YamlChecker c(source, {config.overridden_paths.begin(), config.overridden_paths.end()});
+  interpolate_tree(root, process_environment(), c);
+  if (!c.map(root, "",
+             {"server", "database", "cache", "log", "plugin_paths", "plugin_policy", "hooks",
+              "plugins"})) {
+    c.throw_if_failed();
+  }
+  if (auto n = root["server"]) read_server(n, c, config.server);
+  if (auto n = root["database"]) read_url(n, c, "database", {"sqlite://", "mysql://", "mariadb://"}, config.database_url);
+  if (auto n = root["cache"]) read_url(n, c, "cache", {"memory://", "redis://"}, config.cache_url);
+  if (auto n = root["log"]) {
+    if (c.map(n, "log", {"level", "access"})) {
+      if (auto l = n["level"]) {
+        if (auto v = c.string(l, "log.level")) {
+          if (*v == "trace" || *v == "debug" || *v == "info" || *v == "warn" || *v == "error")
+            config.log.level = *v;
+          else
+            c.problem(l, "log.level", "expected one of: trace, debug, info, warn, error");
+        }
+      }
+      if (auto a = n["access"]) {
+        if (auto v = c.boolean(a, "log.access")) config.log.access = *v;
+      }
+    }
+  }
+  if (auto n = root["plugin_paths"]) {
+    if (auto v = c.string_list(n, "plugin_paths")) config.plugin_paths = *v;
+  }
+  if (auto n = root["plugin_policy"]) {
+    if (c.map(n, "plugin_policy", {"failure_threshold", "failure_window_ms", "drain_timeout_ms"})) {
+      auto& p = config.plugin_policy;
+      if (auto x = n["failure_threshold"]) {
+        if (auto v = c.integer(x, "plugin_policy.failure_threshold", 0, 1000000))
+          p.failure_threshold = static_cast<int>(*v);
+      }
+      if (auto x = n["failure_window_ms"]) {
+        if (auto v = c.integer(x, "plugin_policy.failure_window_ms", 1, 86400000))
+          p.failure_window_ms = *v;
+      }
+      if (auto x = n["drain_timeout_ms"]) {
+        if (auto v = c.integer(x, "plugin_policy.drain_timeout_ms", 0, 3600000))
+          p.drain_timeout_ms = *v;
+      }
+    }
+  }
+  if (auto n = root["hooks"]) {
+    if (c.map(n, "hooks", {"timing_sample_every"})) {
+      if (auto x = n["timing_sample_every"]) {
+        if (auto v = c.integer(x, "hooks.timing_sample_every", 1, 1000000))
+          config.hook_timing_sample_every = static_cast<unsigned>(*v);
+      }
+    }
+  }
+  if (auto n = root["plugins"]) read_plugins(n, c, config.plugins);
+  c.throw_if_failed();
+  return config;
+}
+
+}  // namespace
+
+KernelConfig parse_kernel_config(const std::string& yaml_text, const std::string& source_name,
+                                 const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError({source_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg});
+  }
+  return read_config(root, source_name, overrides);
+}
+
+KernelConfig load_kernel_config(const std::string& file, const std::vector<std::string>& overrides) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError({file + ": cannot read the configuration file"});
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_kernel_config(text.str(), file, overrides);
+}
+
+}  // namespace lore

@@ -1,0 +1,63 @@
+// The kernel's configuration (config/lore.yaml), validated in full before anything starts.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lore {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  int threads = 2;  // reactor threads
+  int workers = 16;  // threads for handlers that may block
+  int max_queue = 1024;  // requests waiting for a worker before 503
+  std::int64_t max_body_bytes = 1 << 20;
+  std::int64_t header_timeout_ms = 10000;
+  std::int64_t body_timeout_ms = 30000;
+  std::int64_t keepalive_timeout_ms = 60000;
+  std::int64_t shutdown_grace_ms = 10000;
+  std::string admin_token;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  bool access = true;
+};
+
+struct PluginPolicy {
+  int failure_threshold = 5;  // failures within the window that disable a plugin
+  std::int64_t failure_window_ms = 60000;
+  std::int64_t drain_timeout_ms = 10000;  // wait for in-flight requests before stopping
+};
+
+struct PluginConfig {
+  std::string name;
+  bool enabled = true;
+  YAML::Node settings;  // validated later against the plugin's manifest
+};
+
+struct KernelConfig {
+  std::string source;  // file name, for messages
+  ServerConfig server;
+  std::string database_url = "sqlite://var/lore.db";
+  std::string cache_url = "memory://";
+  LogConfig log;
+  std::vector<std::string> plugin_paths{"build/plugins"};
+  PluginPolicy plugin_policy;
+  unsigned hook_timing_sample_every = 16;
+  std::map<std::string, PluginConfig> plugins;
+  std::vector<std::string> overridden_paths;  // from --set, for messages
+};
+
+// Loads and validates. `overrides` are "dotted.path=value" (value parsed as YAML).
+// Throws ConfigError listing every problem with file:line:column.
+KernelConfig load_kernel_config(const std::string& file, const std::vector<std::string>& overrides);
+KernelConfig parse_kernel_config(const std::string& yaml_text, const std::string& source_name,
+                                 const std::vector<std::string>& overrides);
+
+}  // namespace lore

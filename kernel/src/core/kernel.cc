@@ -1,0 +1,149 @@
+#include "core/kernel.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/clocks.h"
+#include "core/logging.h"
+#include "http/http_server.h"
+#include "http/openapi.h"
+#include "http/worker_pool.h"
+#include "lore/sdk/hooks.h"
+#include "metrics/prometheus.h"
+#include "plugin/plugin_manager.h"
+
+namespace lore {
+
+namespace sh = sdk::http;
+
+Kernel::Kernel(KernelConfig config, KernelOptions options)
+    : config_(std::move(config)), options_(options) {
+  if (options_.clock == nullptr) owned_clock_ = std::make_unique<SystemClock>();
+  clock_ = options_.clock ? options_.clock : owned_clock_.get();
+  hooks_ = std::make_unique<HookBus>(HookBus::Options{config_.hook_timing_sample_every, 32});
+  routes_ = std::make_unique<RouteTable>();
+  services_ = std::make_unique<ServiceRegistry>();
+  plugins_ = std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_},
+                                             [](const std::string& name) { return named_logger(name); });
+  PluginManager* manager = plugins_.get();
+  hooks_->set_failure_sink([manager](const ListenerFailure& f) {
+    spdlog::error("[{}] listener '{}' of hook {} failed: {}", f.owner, f.label, f.hook, f.error);
+    if (!f.owner.empty() && f.owner != "kernel") manager->report_failure(f.owner, "hook " + f.hook + ": " + f.error);
+  });
+  HookBus* bus = hooks_.get();
+  plugins_->set_lifecycle_listener([bus](const std::string& name, const std::string& version, bool started) {
+    bus->fire(started ? sdk::hooks::plugin_started : sdk::hooks::plugin_stopped,
+              sdk::PluginLifecycleEvent{name, version});
+  });
+  pipeline_ = std::make_unique<Pipeline>(
+      *routes_,
+      PipelineOptions{static_cast<std::size_t>(config_.server.max_body_bytes),
+                      config_.server.admin_token, config_.log.access},
+      [manager](const std::string& plugin, const std::string& what) {
+        manager->report_failure(plugin, what);
+      },
+      named_logger("http"));
+  declare_kernel_hooks();
+  register_kernel_routes();
+}
+
+Kernel::~Kernel() {
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    spdlog::error("stopping the kernel failed: {}", e.what());
+  }
+}
+
+void Kernel::declare_kernel_hooks() {
+  hooks_->declare(sdk::hooks::kernel_started);
+  hooks_->declare(sdk::hooks::plugin_started);
+  hooks_->declare(sdk::hooks::plugin_stopped);
+  hooks_->declare(sdk::hooks::readiness);
+  hooks_->declare(sdk::hooks::openapi_document);
+}
+
+void Kernel::start() {
+  if (running_) return;
+  started_at_ = std::chrono::steady_clock::now();
+  plugins_->apply(config_);
+  if (options_.serve_http) {
+    workers_ = std::make_unique<WorkerPool>(static_cast<std::size_t>(config_.server.workers),
+                                            static_cast<std::size_t>(config_.server.max_queue));
+    HttpServerOptions http;
+    http.host = config_.server.host;
+    http.port = config_.server.port;
+    http.threads = config_.server.threads;
+    http.max_request_bytes = static_cast<std::size_t>(config_.server.max_body_bytes) + 65536;
+    http.header_timeout = std::chrono::milliseconds(config_.server.header_timeout_ms);
+    http.body_timeout = std::chrono::milliseconds(config_.server.body_timeout_ms);
+    http.keepalive_timeout = std::chrono::milliseconds(config_.server.keepalive_timeout_ms);
+    server_ = std::make_unique<HttpServer>(http, *pipeline_, *workers_);
+    server_->start();
+    spdlog::info("lore {} listening on http://{}:{}", kVersion, config_.server.host, port());
+  }
+  running_ = true;
+  hooks_->fire(sdk::hooks::kernel_started, sdk::KernelStarted{kVersion, plugins_->running()});
+}
+
+void Kernel::reload(KernelConfig config) {
+  const auto& a = config_.server;
+  const auto& b = config.server;
+  if (a.host != b.host || a.port != b.port || a.threads != b.threads || a.workers != b.workers ||
+      a.max_body_bytes != b.max_body_bytes || a.admin_token != b.admin_token)
+    spdlog::warn("server settings changed; they take effect after a restart");
+  config.server = config_.server;
+  config_ = std::move(config);
+  plugins_->apply(config_);
+  spdlog::info("configuration reloaded; running plugins: {}", plugins_->running().size());
+}
+
+void Kernel::stop() {
+  if (!running_) return;
+  running_ = false;
+  if (server_) {
+    auto left = server_->stop(std::chrono::milliseconds(config_.server.shutdown_grace_ms));
+    if (left > 0) spdlog::warn("{} request(s) still running at shutdown", left);
+  }
+  if (workers_) workers_->stop();
+  plugins_->stop_all();
+  server_.reset();
+  workers_.reset();
+  spdlog::info("lore stopped");
+}
+
+std::uint16_t Kernel::port() const { return server_ ? server_->port() : 0; }
+
+sh::Response Kernel::handle(sh::Request request) const { return pipeline_->handle(std::move(request)); }
+
+nlohmann::json Kernel::openapi() const {
+  return hooks_->apply(sdk::hooks::openapi_document, build_openapi(*routes_, kVersion));
+}
+
+std::string Kernel::metrics_text() const {
+  std::string out;
+  out.reserve(16384);
+  pipeline_->render_metrics(out);
+  hooks_->render_metrics(out);
+  prometheus::header(out, "lore_plugin_state", "gauge", "1 for the state each plugin is in.");
+  for (const auto& p : plugins_->status())
+    out.append("lore_plugin_state{")
+        .append(prometheus::labels({{"plugin", p.name}, {"state", to_string(p.state)}}))
+        .append("} 1\n");
+  prometheus::header(out, "lore_plugin_failures_total", "counter",
+                     "Failures reported by each plugin's handlers and listeners.");
+  for (const auto& p : plugins_->status())
+    out.append("lore_plugin_failures_total{")
+        .append(prometheus::labels({{"plugin", p.name}}))
+        .append("} ")
+        .append(std::to_string(p.failures))
+        .append("\n");
+  prometheus::header(out, "lore_uptime_seconds", "gauge", "Seconds since the kernel started.");
+  out.append("lore_uptime_seconds ")
+      .append(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now() - started_at_)
+                                 .count()))
+      .append("\n");
+  return out;
+}
+
+}  // namespace lore

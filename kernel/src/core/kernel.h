@@ -1,0 +1,78 @@
+// The kernel as a library: construct it from a configuration, start it, send it requests (over
+// HTTP or in process), reload it, stop it. No global mutable state: tests build as many as they
+// like, with a free port or no HTTP at all and a clock they control.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "config/kernel_config.h"
+#include "core/service_registry.h"
+#include "hooks/hook_bus.h"
+#include "http/pipeline.h"
+#include "http/route_table.h"
+#include "lore/sdk/clock.h"
+#include "lore/sdk/http.h"
+
+namespace lore {
+
+class PluginManager;
+class HttpServer;
+class WorkerPool;
+
+struct KernelOptions {
+  bool serve_http = true;
+  const sdk::Clock* clock = nullptr;  // defaults to the system clock
+};
+
+class Kernel {
+ public:
+  explicit Kernel(KernelConfig config, KernelOptions options = {});
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // Starts the enabled plugins, then (if enabled) the HTTP server. Throws when it cannot bind.
+  void start();
+  // Applies a new configuration to the plugins. Server settings are fixed for the process's
+  // life; a change to them is reported and ignored.
+  void reload(KernelConfig config);
+  // Stops accepting, drains in-flight requests (bounded), stops plugins in reverse order.
+  void stop();
+
+  std::uint16_t port() const;
+  sdk::http::Response handle(sdk::http::Request request) const;
+
+  HookBus& hooks() noexcept { return *hooks_; }
+  RouteTable& routes() noexcept { return *routes_; }
+  ServiceRegistry& services() noexcept { return *services_; }
+  PluginManager& plugins() noexcept { return *plugins_; }
+  const sdk::Clock& clock() const noexcept { return *clock_; }
+  const KernelConfig& config() const noexcept { return config_; }
+
+  std::string metrics_text() const;
+  nlohmann::json openapi() const;
+
+  static constexpr const char* kVersion = "0.1.0";
+
+ private:
+  void register_kernel_routes();
+  void declare_kernel_hooks();
+
+  KernelConfig config_;
+  KernelOptions options_;
+  std::unique_ptr<sdk::Clock> owned_clock_;
+  const sdk::Clock* clock_;
+  std::unique_ptr<HookBus> hooks_;
+  std::unique_ptr<RouteTable> routes_;
+  std::unique_ptr<ServiceRegistry> services_;
+  std::unique_ptr<PluginManager> plugins_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<HttpServer> server_;
+  std::chrono::steady_clock::time_point started_at_;
+  bool running_ = false;
+};
+
+}  // namespace lore

@@ -1,0 +1,225 @@
+#include "http/http_server.h"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+#include <thread>
+
+namespace lore {
+
+namespace sh = sdk::http;
+using namespace Pistache;
+
+namespace {
+
+std::optional<sh::Method> to_method(Http::Method method) {
+  switch (method) {
+    case Http::Method::Get: return sh::Method::get;
+    case Http::Method::Head: return sh::Method::head;
+    case Http::Method::Post: return sh::Method::post;
+    case Http::Method::Put: return sh::Method::put;
+    case Http::Method::Patch: return sh::Method::patch;
+    case Http::Method::Delete: return sh::Method::delete_;
+    case Http::Method::Options: return sh::Method::options;
+    default: return std::nullopt;
+  }
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+int from_hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Path parameters are matched on the raw path and decoded afterwards, so an encoded '/' never
+// changes which route matches.
+std::string percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      int hi = from_hex(in[i + 1]), lo = from_hex(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += in[i];
+  }
+  return out;
+}
+
+sh::Request convert(const Http::Request& in, sh::Method method) {
+  sh::Request out;
+  out.method = method;
+  out.path = in.resource();
+  out.body = in.body();
+  for (const auto& header : in.headers().list()) {
+    std::ostringstream value;
+    header->write(value);
+    out.headers.emplace(lower(header->name()), value.str());
+  }
+  for (const auto& [name, raw] : in.headers().rawList()) out.headers.emplace(lower(name), raw.value());
+  const auto& query = in.query();
+  for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it)
+    out.query.emplace(percent_decode(it->first), percent_decode(it->second));
+  try {
+    out.remote_address = in.address().host();
+  } catch (...) {
+  }
+  return out;
+}
+
+// Pistache 0.0.5 writes only typed headers into responses (raw ones are dropped), so response
+// headers of any name go through this one typed class.
+class NamedHeader final : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value)
+      : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& stream) const override { stream << value_; }
+  std::uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+void send(Http::ResponseWriter& writer, sh::Response& response, bool close) {
+  for (auto& [name, value] : response.headers)
+    writer.headers().add(std::make_shared<NamedHeader>(name, value));
+  if (close) {
+    writer.headers().remove<Http::Header::Connection>();
+    writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+  }
+  writer.setMime(Http::Mime::MediaType::fromString(response.content_type));
+  writer.send(static_cast<Http::Code>(response.status), response.body);
+}
+
+class Handler final : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(Handler)
+
+  Handler(const Pipeline& pipeline, WorkerPool& workers, std::shared_ptr<HttpServer::State> state)
+      : pipeline_(&pipeline), workers_(&workers), state_(std::move(state)) {}
+
+  void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
+    state_->in_flight.fetch_add(1, std::memory_order_acq_rel);
+    // Pistache answers "Connection: Close" to any request without a Connection header, but
+    // HTTP/1.1 connections are persistent by default (RFC 9112 9.3).
+    if (request.version() == Http::Version::Http11 &&
+        !request.headers().has<Http::Header::Connection>()) {
+      writer.headers().remove<Http::Header::Connection>();
+      writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
+    }
+    struct Done {
+      HttpServer::State& state;
+      ~Done() { state.in_flight.fetch_sub(1, std::memory_order_acq_rel); }
+    };
+    auto done = std::make_shared<Done>(Done{*state_});
+
+    auto method = to_method(request.method());
+    sh::Request converted = method ? convert(request, *method) : sh::Request{};
+    auto prepared = pipeline_->prepare(std::move(converted));
+    if (!method) {
+      prepared.route.reset();
+      prepared.response = sh::Response::failure(405, "method_not_allowed",
+                                                "this HTTP method is not supported");
+    } else if (state_->draining.load(std::memory_order_acquire)) {
+      auto response = pipeline_->reject(prepared, 503, "shutting_down",
+                                        "the server is shutting down; retry on another instance");
+      send(writer, response, true);
+      return;
+    } else {
+      for (auto& [name, value] : prepared.request.path_params) value = percent_decode(value);
+    }
+
+    if (prepared.response || prepared.route->spec.execution == sdk::Execution::reactor) {
+      auto response = pipeline_->complete(prepared);
+      send(writer, response, false);
+      return;
+    }
+
+    struct Task {
+      PreparedRequest prepared;
+      Http::ResponseWriter writer;
+      std::shared_ptr<Done> done;
+    };
+    auto task = std::make_shared<Task>(Task{std::move(prepared), std::move(writer), done});
+    const Pipeline* pipeline = pipeline_;
+    bool queued = workers_->try_submit([task, pipeline]() noexcept {
+      try {
+        auto response = pipeline->complete(task->prepared);
+        send(task->writer, response, false);
+      } catch (const std::exception& e) {
+        spdlog::error("sending a response failed: {}", e.what());
+      }
+    });
+    if (!queued) {
+      auto response = pipeline_->reject(task->prepared, 503, "overloaded",
+                                        "the server is busy; retry shortly");
+      response.headers.emplace_back("Retry-After", "1");
+      send(task->writer, response, false);
+    }
+  }
+
+ private:
+  const Pipeline* pipeline_;
+  WorkerPool* workers_;
+  std::shared_ptr<HttpServer::State> state_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options, const Pipeline& pipeline, WorkerPool& workers)
+    : options_(std::move(options)), pipeline_(pipeline), workers_(workers) {}
+
+HttpServer::~HttpServer() {
+  if (started_) stop(std::chrono::milliseconds(0));
+}
+
+void HttpServer::start() {
+  Address address(options_.host, Port(options_.port));
+  endpoint_ = std::make_unique<Http::Endpoint>(address);
+  auto opts = Http::Endpoint::options()
+                  .threads(options_.threads)
+                  .flags(Tcp::Options::ReuseAddr)
+                  .backlog(options_.backlog)
+                  .maxRequestSize(options_.max_request_bytes)
+                  .maxResponseSize(64 * 1024 * 1024)
+                  .headerTimeout(options_.header_timeout)
+                  .bodyTimeout(options_.body_timeout)
+                  .keepaliveTimeout(options_.keepalive_timeout);
+  endpoint_->init(opts);
+  endpoint_->setHandler(Http::make_handler<Handler>(pipeline_, workers_, state_));
+  endpoint_->serveThreaded();
+  started_ = true;
+}
+
+std::uint16_t HttpServer::port() const {
+  return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0;
+}
+
+std::int64_t HttpServer::stop(std::chrono::milliseconds grace) {
+  if (!started_) return 0;
+  state_->draining.store(true, std::memory_order_release);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (state_->in_flight.load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto left = state_->in_flight.load(std::memory_order_acquire);
+  endpoint_->shutdown();
+  started_ = false;
+  return left;
+}
+
+}  // namespace lore

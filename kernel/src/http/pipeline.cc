@@ -1,0 +1,238 @@
+#include "http/pipeline.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "metrics/prometheus.h"
+
+namespace lore {
+
+namespace sh = sdk::http;
+
+namespace {
+
+// Client-supplied ids are kept only when they are short and cannot forge log lines.
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t value = generator();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, value >>= 4) id[static_cast<std::size_t>(i)] = kHex[value & 0xf];
+  return id;
+}
+
+std::string allow_header(const std::vector<sh::Method>& methods) {
+  std::string out;
+  for (auto m : methods) {
+    if (!out.empty()) out += ", ";
+    out += sh::to_string(m);
+  }
+  return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+InFlightToken::InFlightToken(std::shared_ptr<std::atomic<std::int64_t>> counter)
+    : counter_(std::move(counter)) {
+  if (counter_) counter_->fetch_add(1, std::memory_order_acq_rel);
+}
+InFlightToken& InFlightToken::operator=(InFlightToken&& other) noexcept {
+  if (this != &other) {
+    release();
+    counter_ = std::move(other.counter_);
+  }
+  return *this;
+}
+InFlightToken::~InFlightToken() { release(); }
+void InFlightToken::release() noexcept {
+  if (counter_) counter_->fetch_sub(1, std::memory_order_acq_rel);
+  counter_.reset();
+}
+
+std::string render_error_body(const sh::ErrorInfo& error, std::string_view request_id) {
+  nlohmann::json body{{"code", error.code}, {"message", error.message},
+                      {"request_id", std::string(request_id)}};
+  if (!error.details.is_null()) body["details"] = error.details;
+  return nlohmann::json{{"error", std::move(body)}}.dump();
+}
+
+Pipeline::Pipeline(const RouteTable& routes, PipelineOptions options, FailureReporter on_failure,
+                   std::shared_ptr<spdlog::logger> access_log)
+    : routes_(routes),
+      options_(std::move(options)),
+      on_failure_(std::move(on_failure)),
+      access_log_(std::move(access_log)),
+      unmatched_stats_(std::make_shared<RouteStats>()) {}
+
+std::optional<sh::Principal> Pipeline::authenticate(const sh::Request& request) const {
+  const std::string* authorization = request.header("authorization");
+  if (authorization == nullptr || options_.admin_token.empty()) return std::nullopt;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization->compare(0, kBearer.size(), kBearer) != 0) return std::nullopt;
+  if (!constant_time_equal(std::string_view(*authorization).substr(kBearer.size()),
+                           options_.admin_token))
+    return std::nullopt;
+  return sh::Principal{"admin-token", {"admin"}};
+}
+
+PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
+  PreparedRequest prepared;
+  prepared.started = std::chrono::steady_clock::now();
+  try {
+    const std::string* incoming = request.header("x-request-id");
+    request.request_id =
+        incoming && acceptable_request_id(*incoming) ? *incoming : new_request_id();
+    prepared.request = std::move(request);
+    auto& req = prepared.request;
+
+    if (req.body.size() > options_.max_body_bytes) {
+      prepared.response = sh::Response::failure(
+          413, "payload_too_large",
+          "request body of " + std::to_string(req.body.size()) + " bytes exceeds the limit of " +
+              std::to_string(options_.max_body_bytes) + " bytes");
+      return prepared;
+    }
+
+    auto lookup = routes_.find(req.method, req.path);
+    if (!lookup.match) {
+      if (!lookup.allowed.empty()) {
+        auto r = sh::Response::failure(405, "method_not_allowed",
+                                       std::string(sh::to_string(req.method)) +
+                                           " is not allowed on " + req.path);
+        r.headers.emplace_back("Allow", allow_header(lookup.allowed));
+        prepared.response = std::move(r);
+      } else {
+        prepared.response =
+            sh::Response::failure(404, "not_found", "no route for " + req.path);
+      }
+      return prepared;
+    }
+    prepared.route = lookup.match->route;
+    req.path_params = std::move(lookup.match->params);
+    prepared.in_flight = InFlightToken(prepared.route->in_flight);
+
+    req.principal = authenticate(req);
+    const auto access = *prepared.route->spec.access;
+    if (access != sh::Access::anonymous && !req.principal) {
+      prepared.response =
+          sh::Response::failure(401, "unauthenticated", "this route requires signing in");
+      prepared.response->headers.emplace_back("WWW-Authenticate", "Bearer");
+    } else if (access == sh::Access::admin && !req.principal->has_role("admin")) {
+      prepared.response = sh::Response::failure(403, "forbidden", "this route requires an admin");
+    }
+  } catch (const std::exception& e) {
+    prepared.response = sh::Response::failure(500, "internal", "internal error");
+    spdlog::error("request {} failed before its handler: {}", prepared.request.request_id,
+                  e.what());
+  }
+  return prepared;
+}
+
+sh::Response Pipeline::complete(PreparedRequest& prepared) const noexcept {
+  if (prepared.response) return finish(prepared, std::move(*prepared.response));
+  sh::Response response = prepared.route->handler(prepared.request);
+  if (response.status >= 500 && response.error &&
+      response.error->code == sdk::Routes::kUnhandledCode && prepared.route->owner != "kernel") {
+    std::string what = std::string(sh::to_string(prepared.request.method)) + " " +
+                       prepared.route->spec.path + ": " +
+                       (response.error->details.is_object()
+                            ? response.error->details.value("exception", std::string("error"))
+                            : std::string("error"));
+    spdlog::error("[{}] handler failed (request {}): {}", prepared.route->owner,
+                  prepared.request.request_id, what);
+    response.error->details = nullptr;  // exception text is for the log, not for clients
+    try {
+      if (on_failure_) on_failure_(prepared.route->owner, what);
+    } catch (...) {
+    }
+  }
+  return finish(prepared, std::move(response));
+}
+
+sh::Response Pipeline::reject(PreparedRequest& prepared, int status, std::string code,
+                              std::string message) const noexcept {
+  return finish(prepared, sh::Response::failure(status, std::move(code), std::move(message)));
+}
+
+sh::Response Pipeline::handle(sh::Request request) const noexcept {
+  auto prepared = prepare(std::move(request));
+  return complete(prepared);
+}
+
+sh::Response Pipeline::finish(PreparedRequest& prepared, sh::Response response) const noexcept {
+  try {
+    if (response.status < 100 || response.status > 599) response.status = 500;
+    if (response.error) {
+      response.content_type = "application/json";
+      response.body = render_error_body(*response.error, prepared.request.request_id);
+    }
+    response.headers.emplace_back("X-Request-Id", prepared.request.request_id);
+    if (prepared.request.method == sh::Method::head) response.body.clear();
+
+    const auto elapsed = std::chrono::steady_clock::now() - prepared.started;
+    const auto ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+    RouteStats& stats = prepared.route ? *prepared.route->stats : *unmatched_stats_;
+    stats.by_status[static_cast<std::size_t>(response.status)].fetch_add(
+        1, std::memory_order_relaxed);
+    stats.latency.observe_ns(ns);
+
+    if (options_.access_log && access_log_) {
+      access_log_->info("{} {} {} {}B {:.3f}ms route={} id={}",
+                        sh::to_string(prepared.request.method), prepared.request.path,
+                        response.status, response.body.size(), static_cast<double>(ns) / 1e6,
+                        prepared.route ? prepared.route->spec.path : std::string("-"),
+                        prepared.request.request_id);
+    }
+  } catch (...) {
+    // Metrics and logging must never turn a response into a failure.
+  }
+  prepared.in_flight = InFlightToken();
+  return response;
+}
+
+void Pipeline::render_metrics(std::string& out) const {
+  auto all = routes_.all_stats();
+  all.emplace_back("ANY unmatched", unmatched_stats_);
+  prometheus::header(out, "lore_http_requests_total", "counter",
+                     "HTTP requests by route template, method and status.");
+  for (const auto& [key, stats] : all) {
+    auto space = key.find(' ');
+    std::string method = key.substr(0, space), route = key.substr(space + 1);
+    for (std::size_t status = 100; status < stats->by_status.size(); ++status) {
+      auto count = stats->by_status[status].load(std::memory_order_relaxed);
+      if (count == 0) continue;
+      out.append("lore_http_requests_total{")
+          .append(prometheus::labels(
+              {{"method", method}, {"route", route}, {"status", std::to_string(status)}}))
+          .append("} ")
+          .append(std::to_string(count))
+          .append("\n");
+    }
+  }
+  prometheus::header(out, "lore_http_request_duration_seconds", "histogram",
+                     "HTTP request latency by route template and method.");
+  for (const auto& [key, stats] : all) {
+    if (stats->latency.count() == 0) continue;
+    auto space = key.find(' ');
+    stats->latency.render(
+        out, "lore_http_request_duration_seconds",
+        prometheus::labels({{"method", key.substr(0, space)}, {"route", key.substr(space + 1)}}));
+  }
+}
+
+}  // namespace lore

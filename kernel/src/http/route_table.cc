@@ -1,0 +1,142 @@
+#include "http/route_table.h"
+
+#include <algorithm>
+
+namespace lore {
+
+namespace {
+
+bool is_parameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+std::string shape_of(const std::vector<std::string>& segments) {
+  std::string shape;
+  for (const auto& s : segments) shape += "/" + (is_parameter(s) ? std::string("{}") : s);
+  return shape.empty() ? "/" : shape;
+}
+
+}  // namespace
+
+std::vector<std::string_view> RouteTable::split_path(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    std::size_t j = i;
+    while (j < path.size() && path[j] != '/') ++j;
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk::RouteSpec spec,
+                            sdk::ErasedHandler handler) {
+  const std::string where = std::string(sdk::http::to_string(spec.method)) + " " + spec.path;
+  if (!spec.access) return sdk::Status::error("route " + where + " declares no access rule");
+  if (!handler) return sdk::Status::error("route " + where + " has no handler");
+  if (spec.path.empty() || spec.path.front() != '/')
+    return sdk::Status::error("route " + where + ": path must start with '/'");
+
+  auto route = std::make_shared<Route>();
+  for (auto segment : split_path(spec.path)) {
+    bool has_brace = segment.find_first_of("{}") != std::string_view::npos;
+    if (has_brace && !is_parameter(segment))
+      return sdk::Status::error("route " + where + ": malformed parameter segment '" +
+                                std::string(segment) + "'");
+    route->segments.emplace_back(segment);
+  }
+  const std::string key = std::string(sdk::http::to_string(spec.method)) + " " + spec.path;
+
+  std::lock_guard lock(write_mutex_);
+  auto current = routes_.load();
+  for (const auto& existing : *current) {
+    if (existing->spec.method == spec.method && shape_of(existing->segments) == shape_of(route->segments))
+      return sdk::Status::error("route " + where + " clashes with " + existing->spec.path +
+                                " registered by " + existing->owner);
+  }
+  auto& stats = stats_[key];
+  if (!stats) stats = std::make_shared<RouteStats>();
+  route->anchor = std::move(anchor);
+  route->handler = std::move(handler);
+  route->spec = std::move(spec);
+  route->owner = std::move(owner);
+  route->stats = stats;
+  auto& counter = in_flight_[route->owner];
+  if (!counter) counter = std::make_shared<std::atomic<std::int64_t>>(0);
+  route->in_flight = counter;
+
+  auto next = std::make_shared<Snapshot>(*current);
+  next->push_back(std::move(route));
+  // Literal segments win over parameters: sort so that more specific templates match first.
+  std::stable_sort(next->begin(), next->end(), [](const auto& a, const auto& b) {
+    for (std::size_t i = 0; i < std::min(a->segments.size(), b->segments.size()); ++i) {
+      bool pa = is_parameter(a->segments[i]), pb = is_parameter(b->segments[i]);
+      if (pa != pb) return !pa;
+    }
+    return false;
+  });
+  routes_.store(std::move(next));
+  return sdk::Status::ok();
+}
+
+std::size_t RouteTable::remove_owner(std::string_view owner) {
+  std::lock_guard lock(write_mutex_);
+  auto current = routes_.load();
+  auto next = std::make_shared<Snapshot>();
+  for (const auto& r : *current)
+    if (r->owner != owner) next->push_back(r);
+  std::size_t removed = current->size() - next->size();
+  routes_.store(std::move(next));
+  return removed;
+}
+
+std::int64_t RouteTable::in_flight(std::string_view owner) const {
+  std::lock_guard lock(write_mutex_);
+  auto it = in_flight_.find(owner);
+  return it == in_flight_.end() ? 0 : it->second->load();
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<RouteStats>>> RouteTable::all_stats() const {
+  std::lock_guard lock(write_mutex_);
+  return {stats_.begin(), stats_.end()};
+}
+
+RouteTable::Lookup RouteTable::find(sdk::http::Method method, std::string_view path) const {
+  Lookup result;
+  const auto segments = split_path(path);
+  const auto routes = routes_.load(std::memory_order_acquire);
+  for (const auto& route : *routes) {
+    if (route->segments.size() != segments.size()) continue;
+    bool matches = true;
+    for (std::size_t i = 0; i < segments.size() && matches; ++i)
+      matches = is_parameter(route->segments[i]) || route->segments[i] == segments[i];
+    if (!matches) continue;
+    const bool method_matches =
+        route->spec.method == method ||
+        (method == sdk::http::Method::head && route->spec.method == sdk::http::Method::get);
+    if (!method_matches) {
+      if (std::find(result.allowed.begin(), result.allowed.end(), route->spec.method) ==
+          result.allowed.end())
+        result.allowed.push_back(route->spec.method);
+      continue;
+    }
+    if (result.match) continue;  // first (most specific) match wins
+    RouteMatch match{route, {}};
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      const auto& s = route->segments[i];
+      if (is_parameter(s)) match.params.emplace(s.substr(1, s.size() - 2), segments[i]);
+    }
+    result.match = std::move(match);
+  }
+  if (result.match) result.allowed.clear();
+  return result;
+}
+
+std::vector<std::shared_ptr<const Route>> RouteTable::routes() const {
+  auto snapshot = routes_.load();
+  return {snapshot->begin(), snapshot->end()};
+}
+
+}  // namespace lore

@@ -1,0 +1,101 @@
+#include "plugin/plugin_context.h"
+
+#include "plugin/plugin_instance.h"
+
+namespace lore {
+
+class PluginContext::Logger final : public sdk::Logger {
+ public:
+  explicit Logger(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {}
+  void log(sdk::LogLevel level, std::string_view message) noexcept override {
+    try {
+      logger_->log(static_cast<spdlog::level::level_enum>(static_cast<int>(level)), "{}", message);
+    } catch (...) {
+    }
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+class PluginContext::Hooks final : public sdk::HookBus {
+ public:
+  explicit Hooks(PluginContext& ctx) : ctx_(ctx) {}
+  sdk::Status declare_erased(std::string_view name, sdk::HookKind kind,
+                             std::string_view payload_type, std::string_view description) override {
+    return ctx_.parts_.hooks.declare_as(ctx_.owner(), name, kind, payload_type, description);
+  }
+  sdk::SubscriptionId subscribe_erased(std::string_view name, sdk::HookKind kind,
+                                       std::string_view payload_type, sdk::ErasedListener listener,
+                                       sdk::ListenerOptions options, std::string& error) override {
+    return ctx_.parts_.hooks.subscribe_as(ctx_.owner(), name, kind, payload_type,
+                                          std::move(listener), std::move(options), error);
+  }
+  void unsubscribe(sdk::SubscriptionId id) override { ctx_.parts_.hooks.unsubscribe(id); }
+  sdk::HookSlot* resolve_erased(std::string_view name, sdk::HookKind kind,
+                                std::string_view payload_type, std::string& error) override {
+    return ctx_.parts_.hooks.resolve_erased(name, kind, payload_type, error);
+  }
+  void dispatch(sdk::HookSlot* slot, void* payload) noexcept override {
+    ctx_.parts_.hooks.dispatch(slot, payload);
+  }
+
+ private:
+  PluginContext& ctx_;
+};
+
+class PluginContext::Services final : public sdk::Services {
+ public:
+  explicit Services(PluginContext& ctx) : ctx_(ctx) {}
+  sdk::Status provide_erased(std::string_view kind, std::string_view type, std::string_view name,
+                             std::shared_ptr<void> service) override {
+    auto owner = ctx_.owner();
+    return ctx_.parts_.services.provide(owner.name, owner.anchor, kind, type, name,
+                                        std::move(service));
+  }
+  std::shared_ptr<void> find_erased(std::string_view kind, std::string_view type,
+                                    std::string_view name) const override {
+    return ctx_.parts_.services.find(kind, type, name);
+  }
+  std::vector<std::string> names(std::string_view kind) const override {
+    return ctx_.parts_.services.names(kind);
+  }
+
+ private:
+  PluginContext& ctx_;
+};
+
+class PluginContext::Routes final : public sdk::Routes {
+ public:
+  explicit Routes(PluginContext& ctx) : ctx_(ctx) {}
+  sdk::Status add_erased(sdk::RouteSpec spec, sdk::ErasedHandler handler) override {
+    auto owner = ctx_.owner();
+    if (spec.tags.empty()) spec.tags.push_back(owner.name);
+    return ctx_.parts_.routes.add(owner.name, owner.anchor, std::move(spec), std::move(handler));
+  }
+
+ private:
+  PluginContext& ctx_;
+};
+
+PluginContext::PluginContext(KernelParts parts, std::string name, std::string version,
+                             sdk::Settings settings, std::shared_ptr<spdlog::logger> logger)
+    : parts_(parts),
+      name_(std::move(name)),
+      version_(std::move(version)),
+      settings_(std::move(settings)),
+      logger_(std::make_unique<Logger>(std::move(logger))),
+      hooks_(std::make_unique<Hooks>(*this)),
+      services_(std::make_unique<Services>(*this)),
+      routes_(std::make_unique<Routes>(*this)) {}
+
+PluginContext::~PluginContext() = default;
+
+Owner PluginContext::owner() const { return Owner{name_, instance_.lock()}; }
+
+sdk::Logger& PluginContext::log() noexcept { return *logger_; }
+sdk::HookBus& PluginContext::hooks() noexcept { return *hooks_; }
+sdk::Services& PluginContext::services() noexcept { return *services_; }
+sdk::Routes& PluginContext::routes() noexcept { return *routes_; }
+
+}  // namespace lore

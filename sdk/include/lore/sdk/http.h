@@ -1,0 +1,143 @@
+// HTTP as a plugin sees it: plain value types, independent of the server library.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lore::sdk::http {
+
+enum class Method { get, head, post, put, patch, delete_, options };
+
+constexpr std::string_view to_string(Method method) noexcept {
+  switch (method) {
+    case Method::get: return "GET";
+    case Method::head: return "HEAD";
+    case Method::post: return "POST";
+    case Method::put: return "PUT";
+    case Method::patch: return "PATCH";
+    case Method::delete_: return "DELETE";
+    case Method::options: return "OPTIONS";
+  }
+  return "GET";
+}
+
+// Who may call a route. Every route declares one; the kernel refuses a route without it.
+enum class Access {
+  anonymous,      // anyone
+  authenticated,  // any signed-in principal
+  admin,          // principals holding the admin role
+};
+
+constexpr std::string_view to_string(Access access) noexcept {
+  switch (access) {
+    case Access::anonymous: return "anonymous";
+    case Access::authenticated: return "authenticated";
+    case Access::admin: return "admin";
+  }
+  return "admin";
+}
+
+struct Principal {
+  std::string id;
+  std::vector<std::string> roles;
+
+  bool has_role(std::string_view role) const {
+    for (const auto& r : roles)
+      if (r == role) return true;
+    return false;
+  }
+};
+
+struct Request {
+  Method method = Method::get;
+  std::string path;  // without the query string
+  std::string request_id;
+  std::string remote_address;
+  std::map<std::string, std::string, std::less<>> path_params;
+  std::map<std::string, std::string, std::less<>> query;
+  std::map<std::string, std::string, std::less<>> headers;  // names in lower case
+  std::string body;
+  std::optional<Principal> principal;
+
+  const std::string* header(std::string_view lower_case_name) const {
+    auto it = headers.find(lower_case_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
+  std::string param(std::string_view name) const {
+    auto it = path_params.find(name);
+    return it == path_params.end() ? std::string{} : it->second;
+  }
+  std::optional<std::string> query_param(std::string_view name) const {
+    auto it = query.find(name);
+    if (it == query.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+// Thrown by handlers to answer with the JSON error envelope; the SDK catches it inside the
+// plugin and turns it into a Response, so it never crosses the library boundary.
+class Error : public std::runtime_error {
+ public:
+  Error(int status, std::string code, const std::string& message)
+      : std::runtime_error(message), status_(status), code_(std::move(code)) {}
+  int status() const noexcept { return status_; }
+  const std::string& code() const noexcept { return code_; }
+
+ private:
+  int status_;
+  std::string code_;
+};
+
+struct ErrorInfo {
+  std::string code;
+  std::string message;
+  nlohmann::json details;  // optional, e.g. per-field errors
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // When set, the kernel renders {"error":{"code","message","request_id",...}} as the body.
+  std::optional<ErrorInfo> error;
+
+  static Response json(const nlohmann::json& value, int status = 200) {
+    Response r;
+    r.status = status;
+    r.body = value.dump();
+    return r;
+  }
+  static Response text(std::string body, int status = 200,
+                       std::string content_type = "text/plain; charset=utf-8") {
+    Response r;
+    r.status = status;
+    r.content_type = std::move(content_type);
+    r.body = std::move(body);
+    return r;
+  }
+  static Response failure(int status, std::string code, std::string message,
+                          nlohmann::json details = nullptr) {
+    Response r;
+    r.status = status;
+    r.error = ErrorInfo{std::move(code), std::move(message), std::move(details)};
+    return r;
+  }
+};
+
+// Parses the body as JSON or throws Error(400, "invalid_json", ...).
+inline nlohmann::json parse_json_body(const Request& request) {
+  try {
+    return nlohmann::json::parse(request.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(400, "invalid_json", std::string("request body is not valid JSON: ") + e.what());
+  }
+}
+
+}  // namespace lore::sdk::http
