@@ -2,6 +2,7 @@
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
+#include <pistache/peer.h>
 #include <spdlog/spdlog.h>
 
 #include <sstream>
@@ -105,15 +106,52 @@ void send(Http::ResponseWriter& writer, sh::Response& response, bool close) {
   writer.send(static_cast<Http::Code>(response.status), response.body);
 }
 
-class Handler final : public Http::Handler {
- public:
-  HTTP_PROTOTYPE(Handler)
+// Pistache 0.0.5 keeps the transport hook of a handler private and gives no way to wrap a
+// stock HTTP handler. We need one (see GuardedHandler), so its private member is named through
+// explicit template instantiation, which the language exempts from access checks.
+using AssociateTransport = void (Tcp::Handler::*)(Tcp::Transport*);
+struct AssociateTransportTag {
+  friend AssociateTransport associate_transport_member(AssociateTransportTag);
+};
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-template-friend"
+template <AssociateTransport Member>
+struct ExposeAssociateTransport {
+  friend AssociateTransport associate_transport_member(AssociateTransportTag) { return Member; }
+};
+#pragma GCC diagnostic pop
+template struct ExposeAssociateTransport<&Tcp::Handler::associateTransport>;
 
-  Handler(const Pipeline& pipeline, WorkerPool& workers, std::shared_ptr<HttpServer::State> state)
+// Bytes received for the request being parsed on one connection.
+struct IncomingSize {
+  std::size_t bytes = 0;
+  bool rejected = false;  // answered 413; the rest of the connection's input is discarded
+};
+constexpr const char* kIncomingSizeKey = "lore.incoming";
+
+void reset_incoming_size(Http::ResponseWriter& writer) {
+  try {
+    if (auto peer = writer.peer()) {
+      auto incoming = std::static_pointer_cast<IncomingSize>(peer->tryGetData(kIncomingSizeKey));
+      if (incoming) incoming->bytes = 0;  // the next request on this connection starts anew
+    }
+  } catch (const std::exception&) {
+    // The peer is gone; its response will not be delivered either.
+  }
+}
+
+// Runs every parsed request through the pipeline.
+class RequestHandler final : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(RequestHandler)
+
+  RequestHandler(const Pipeline& pipeline, WorkerPool& workers,
+                 std::shared_ptr<HttpServer::State> state)
       : pipeline_(&pipeline), workers_(&workers), state_(std::move(state)) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     state_->in_flight.fetch_add(1, std::memory_order_acq_rel);
+    reset_incoming_size(writer);
     // Pistache answers "Connection: Close" to any request without a Connection header, but
     // HTTP/1.1 connections are persistent by default (RFC 9112 9.3).
     if (request.version() == Http::Version::Http11 &&
@@ -172,10 +210,108 @@ class Handler final : public Http::Handler {
     }
   }
 
+  void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
+    PreparedRequest prepared = pipeline_->prepare(sh::Request{});
+    prepared.route.reset();
+    auto response = pipeline_->reject(prepared, 408, "request_timeout",
+                                      "the request was not received in time");
+    send(writer, response, true);
+  }
+
  private:
   const Pipeline* pipeline_;
   WorkerPool* workers_;
   std::shared_ptr<HttpServer::State> state_;
+};
+
+// Pistache answers an over-long request with a plain-text 413 of its own. This handler counts
+// each request's bytes before the stock parser sees them and answers with the JSON envelope
+// instead; everything else is passed to a RequestHandler.
+class GuardedHandler final : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(GuardedHandler)
+
+  GuardedHandler(const Pipeline& pipeline, WorkerPool& workers,
+                 std::shared_ptr<HttpServer::State> state, const HttpServerOptions& options)
+      : pipeline_(&pipeline),
+        limit_(options.max_request_bytes),
+        inner_(std::make_shared<RequestHandler>(pipeline, workers, std::move(state))) {
+    configure_inner(options.header_timeout, options.body_timeout);
+  }
+
+  // Each reactor thread gets a clone, with its own inner handler.
+  GuardedHandler(const GuardedHandler& other)
+      : Http::Handler(other),
+        pipeline_(other.pipeline_),
+        limit_(other.limit_),
+        inner_(std::make_shared<RequestHandler>(*other.inner_)) {}
+
+  void onRequest(const Http::Request&, Http::ResponseWriter writer) override {
+    // Never reached: requests are parsed and answered by the inner handler.
+    writer.send(Http::Code::Internal_Server_Error);
+  }
+
+ private:
+  void configure_inner(std::chrono::milliseconds header_timeout,
+                       std::chrono::milliseconds body_timeout) {
+    // The parser's own limit sits above ours, so our check always answers first.
+    inner_->setMaxRequestSize(limit_ + 65536);
+    inner_->setMaxResponseSize(64 * 1024 * 1024);
+    inner_->setHeaderTimeout(header_timeout);
+    inner_->setBodyTimeout(body_timeout);
+  }
+
+  Tcp::Handler& inner() {
+    if (!inner_has_transport_) {
+      (static_cast<Tcp::Handler&>(*inner_).*associate_transport_member(AssociateTransportTag{}))(
+          transport());
+      inner_has_transport_ = true;
+    }
+    return *inner_;
+  }
+
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    peer->putData(kIncomingSizeKey, std::make_shared<IncomingSize>());
+    inner().onConnection(peer);
+  }
+
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    inner().onDisconnection(peer);
+  }
+
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
+    auto incoming = std::static_pointer_cast<IncomingSize>(peer->tryGetData(kIncomingSizeKey));
+    if (incoming) {
+      if (incoming->rejected) return;
+      incoming->bytes += len;  // reset by RequestHandler when a request completes
+      if (incoming->bytes > limit_) {
+        incoming->rejected = true;
+        reject_too_large(peer);
+        return;
+      }
+    }
+    inner().onInput(buffer, len, peer);
+  }
+
+  void reject_too_large(const std::shared_ptr<Tcp::Peer>& peer) {
+    PreparedRequest prepared = pipeline_->prepare(sh::Request{});
+    prepared.route.reset();
+    auto response =
+        pipeline_->reject(prepared, 413, "payload_too_large",
+                          "request exceeds the limit of " + std::to_string(limit_) + " bytes");
+    std::string raw =
+        "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+        "Connection: close\r\nX-Request-Id: " +
+        prepared.request.request_id + "\r\nContent-Length: " + std::to_string(response.body.size()) +
+        "\r\n\r\n" + response.body;
+    const auto size = raw.size();
+    peer->send(RawBuffer(std::move(raw), size));
+  }
+
+  const Pipeline* pipeline_;
+  std::size_t limit_;
+  std::shared_ptr<RequestHandler> inner_;
+  bool inner_has_transport_ = false;
 };
 
 }  // namespace
@@ -200,7 +336,7 @@ void HttpServer::start() {
                   .bodyTimeout(options_.body_timeout)
                   .keepaliveTimeout(options_.keepalive_timeout);
   endpoint_->init(opts);
-  endpoint_->setHandler(Http::make_handler<Handler>(pipeline_, workers_, state_));
+  endpoint_->setHandler(Http::make_handler<GuardedHandler>(pipeline_, workers_, state_, options_));
   endpoint_->serveThreaded();
   started_ = true;
 }

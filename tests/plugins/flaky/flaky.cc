@@ -1,0 +1,54 @@
+// Test plugin: a filter listener on hello.greeting that throws, an action listener that throws,
+// a route that throws, and a slow route (for draining in-flight requests on stop).
+#include <lore/sdk.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace {
+using namespace lore::sdk;
+
+constexpr Filter<std::string> greeting_text{"hello.greeting"};
+constexpr Action<PluginLifecycleEvent> plugin_started = hooks::plugin_started;
+
+struct Flaky {
+  Status start(Context& ctx) {
+    const auto delay = std::chrono::milliseconds(ctx.settings().get<std::int64_t>("delay_ms"));
+    ctx.hooks().on(greeting_text, [](const std::string&) -> std::string {
+      throw std::runtime_error("flaky filter failed");
+    }, {.priority = 5});
+    ctx.hooks().on(plugin_started, [](const PluginLifecycleEvent&) {
+      throw std::runtime_error("flaky action failed");
+    });
+
+    RouteSpec boom;
+    boom.path = "/api/v1/flaky/boom";
+    boom.summary = "Always throws";
+    boom.access = http::Access::anonymous;
+    ctx.routes().add(boom, [](const http::Request&) -> http::Response {
+      throw std::logic_error("flaky route failed");
+    });
+
+    RouteSpec slow;
+    slow.path = "/api/v1/flaky/slow";
+    slow.summary = "Sleeps delay_ms, then answers";
+    slow.access = http::Access::anonymous;
+    ctx.routes().add(slow, [delay](const http::Request&) {
+      std::this_thread::sleep_for(delay);
+      return http::Response::json({{"slept_ms", delay.count()}});
+    });
+
+    RouteSpec teapot;
+    teapot.path = "/api/v1/flaky/teapot";
+    teapot.summary = "Answers a client error, which is not a plugin failure";
+    teapot.access = http::Access::anonymous;
+    return ctx.routes().add(teapot, [](const http::Request&) -> http::Response {
+      throw http::Error(418, "teapot", "short and stout");
+    });
+  }
+};
+}  // namespace
+
+LORE_PLUGIN(Flaky, "flaky", "1.0.0")
