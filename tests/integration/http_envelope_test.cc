@@ -79,7 +79,8 @@ TEST_F(LoreServer, AdminSeesPluginsAndOpenApiListsPluginRoutes) {
   auto plugins = get(url("/api/v1/plugins"), {{"Authorization", std::string("Bearer ") + kAdminToken}});
   ASSERT_EQ(plugins.status, 200) << plugins.body;
   bool found = false;
-  for (const auto& p : plugins.json()["plugins"]) {
+  const auto listed = plugins.json();
+  for (const auto& p : listed["plugins"]) {
     if (p["name"] != "hello") continue;
     found = true;
     EXPECT_EQ(p["state"], "running");
