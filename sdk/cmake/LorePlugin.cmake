@@ -2,7 +2,8 @@
 #
 # Builds lib<NAME>.so into <LORE_PLUGIN_OUTPUT_DIR>/<NAME>/ next to a copy of its plugin.yaml,
 # the layout the kernel's plugin_paths expect. The plugin links only the SDK: hidden visibility
-# (only the descriptor is exported) and --no-undefined, so it cannot depend on kernel symbols.
+# (only the descriptor is exported) and --no-undefined, so it cannot depend on kernel symbols;
+# no GNU unique symbols, so the kernel can unload it.
 function(lore_add_plugin NAME)
   cmake_parse_arguments(ARG "" "MANIFEST;OUTPUT_DIRECTORY;TARGET" "SOURCES" ${ARGN})
   set(sources ${ARG_SOURCES} ${ARG_UNPARSED_ARGUMENTS})
@@ -25,6 +26,11 @@ function(lore_add_plugin NAME)
   add_library(${ARG_TARGET} MODULE ${sources})
   target_link_libraries(${ARG_TARGET} PRIVATE lore::sdk)
   target_link_options(${ARG_TARGET} PRIVATE -Wl,--no-undefined)
+  # GCC marks static locals of inline std templates STB_GNU_UNIQUE, and glibc never unloads a
+  # library that has such a symbol: without this flag a disabled plugin stays in memory forever.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${ARG_TARGET} PRIVATE -fno-gnu-unique)
+  endif()
   set_target_properties(${ARG_TARGET} PROPERTIES
     PREFIX "lib"
     OUTPUT_NAME "${NAME}"

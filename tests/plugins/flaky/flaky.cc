@@ -1,5 +1,5 @@
-// Test plugin: a filter listener on hello.greeting that throws, an action listener that throws,
-// a route that throws, and a slow route (for draining in-flight requests on stop).
+// Test plugin: a filter listener on hello.greeting that throws, an action listener (on its own
+// flaky.poked) that throws, a route that throws, and a slow route (for draining in-flight requests on stop).
 #include <lore/sdk.h>
 
 #include <chrono>
@@ -11,7 +11,7 @@ namespace {
 using namespace lore::sdk;
 
 constexpr Filter<std::string> greeting_text{"hello.greeting"};
-constexpr Action<PluginLifecycleEvent> plugin_started = hooks::plugin_started;
+constexpr Action<std::string> poked{"flaky.poked", "Fired by GET /api/v1/flaky/poke."};
 
 struct Flaky {
   Status start(Context& ctx) {
@@ -19,9 +19,8 @@ struct Flaky {
     ctx.hooks().on(greeting_text, [](const std::string&) -> std::string {
       throw std::runtime_error("flaky filter failed");
     }, {.priority = 5});
-    ctx.hooks().on(plugin_started, [](const PluginLifecycleEvent&) {
-      throw std::runtime_error("flaky action failed");
-    });
+    if (auto s = ctx.hooks().declare(poked); !s) return s;
+    ctx.hooks().on(poked, [](const std::string&) { throw std::runtime_error("flaky action failed"); });
 
     RouteSpec boom;
     boom.path = "/api/v1/flaky/boom";
@@ -38,6 +37,15 @@ struct Flaky {
     ctx.routes().add(slow, [delay](const http::Request&) {
       std::this_thread::sleep_for(delay);
       return http::Response::json({{"slept_ms", delay.count()}});
+    });
+
+    RouteSpec poke;
+    poke.path = "/api/v1/flaky/poke";
+    poke.summary = "Fires flaky.poked, whose flaky listener throws";
+    poke.access = http::Access::anonymous;
+    ctx.routes().add(poke, [&hooks = ctx.hooks()](const http::Request& request) {
+      hooks.fire(poked, request.query_param("who").value_or("nobody"));
+      return http::Response::json({{"poked", true}});
     });
 
     RouteSpec teapot;
