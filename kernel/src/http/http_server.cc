@@ -95,7 +95,10 @@ class NamedHeader final : public Http::Header::Header {
   std::string value_;
 };
 
-void send(Http::ResponseWriter& writer, sh::Response& response, bool close) {
+// `keep_alive` (the request's in-flight marker) is released only once the transport has written
+// the response, so a shutdown that waits for in-flight requests never drops a queued response.
+void send(Http::ResponseWriter& writer, sh::Response& response, bool close,
+          std::shared_ptr<void> keep_alive = nullptr) {
   for (auto& [name, value] : response.headers)
     writer.headers().add(std::make_shared<NamedHeader>(name, value));
   if (close) {
@@ -103,7 +106,9 @@ void send(Http::ResponseWriter& writer, sh::Response& response, bool close) {
     writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
   }
   writer.setMime(Http::Mime::MediaType::fromString(response.content_type));
-  writer.send(static_cast<Http::Code>(response.status), response.body);
+  auto written = writer.send(static_cast<Http::Code>(response.status), response.body);
+  if (keep_alive)
+    written.then([keep_alive](ssize_t) {}, [keep_alive](std::exception_ptr) {});
 }
 
 // Pistache 0.0.5 keeps the transport hook of a handler private and gives no way to wrap a
@@ -140,6 +145,20 @@ void reset_incoming_size(Http::ResponseWriter& writer) {
   }
 }
 
+// Counts a request as in flight from its arrival until its response is written.
+class InFlight {
+ public:
+  explicit InFlight(HttpServer::State& state) : state_(state) {
+    state_.in_flight.fetch_add(1, std::memory_order_acq_rel);
+  }
+  ~InFlight() { state_.in_flight.fetch_sub(1, std::memory_order_acq_rel); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  HttpServer::State& state_;
+};
+
 // Runs every parsed request through the pipeline.
 class RequestHandler final : public Http::Handler {
  public:
@@ -150,7 +169,7 @@ class RequestHandler final : public Http::Handler {
       : pipeline_(&pipeline), workers_(&workers), state_(std::move(state)) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
-    state_->in_flight.fetch_add(1, std::memory_order_acq_rel);
+    auto done = std::make_shared<InFlight>(*state_);
     reset_incoming_size(writer);
     // Pistache answers "Connection: Close" to any request without a Connection header, but
     // HTTP/1.1 connections are persistent by default (RFC 9112 9.3).
@@ -159,11 +178,6 @@ class RequestHandler final : public Http::Handler {
       writer.headers().remove<Http::Header::Connection>();
       writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
     }
-    struct Done {
-      HttpServer::State& state;
-      ~Done() { state.in_flight.fetch_sub(1, std::memory_order_acq_rel); }
-    };
-    auto done = std::make_shared<Done>(Done{*state_});
 
     auto method = to_method(request.method());
     sh::Request converted = method ? convert(request, *method) : sh::Request{};
@@ -175,7 +189,7 @@ class RequestHandler final : public Http::Handler {
     } else if (state_->draining.load(std::memory_order_acquire)) {
       auto response = pipeline_->reject(prepared, 503, "shutting_down",
                                         "the server is shutting down; retry on another instance");
-      send(writer, response, true);
+      send(writer, response, true, done);
       return;
     } else {
       for (auto& [name, value] : prepared.request.path_params) value = percent_decode(value);
@@ -183,21 +197,21 @@ class RequestHandler final : public Http::Handler {
 
     if (prepared.response || prepared.route->spec.execution == sdk::Execution::reactor) {
       auto response = pipeline_->complete(prepared);
-      send(writer, response, false);
+      send(writer, response, false, done);
       return;
     }
 
     struct Task {
       PreparedRequest prepared;
       Http::ResponseWriter writer;
-      std::shared_ptr<Done> done;
+      std::shared_ptr<InFlight> done;
     };
     auto task = std::make_shared<Task>(Task{std::move(prepared), std::move(writer), done});
     const Pipeline* pipeline = pipeline_;
     bool queued = workers_->try_submit([task, pipeline]() noexcept {
       try {
         auto response = pipeline->complete(task->prepared);
-        send(task->writer, response, false);
+        send(task->writer, response, false, task->done);
       } catch (const std::exception& e) {
         spdlog::error("sending a response failed: {}", e.what());
       }
@@ -206,7 +220,7 @@ class RequestHandler final : public Http::Handler {
       auto response = pipeline_->reject(task->prepared, 503, "overloaded",
                                         "the server is busy; retry shortly");
       response.headers.emplace_back("Retry-After", "1");
-      send(task->writer, response, false);
+      send(task->writer, response, false, task->done);
     }
   }
 

@@ -1,0 +1,153 @@
+// The real binary: SIGHUP enables and disables plugins at run time, a bad configuration on
+// reload is refused while serving goes on, SIGTERM finishes in-flight requests and exits 0.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <thread>
+
+#include "support/http_client.h"
+#include "support/lore_process.h"
+#include "support/test_config.h"
+
+namespace lore::test {
+namespace {
+
+class RunningLore : public ::testing::Test {
+ protected:
+  void start(const std::string& plugins, const std::string& extra = "") {
+    port_ = free_port();
+    config_ = dir_.write("lore.yaml", kernel_yaml(port_, plugins, extra));
+    process_ = std::make_unique<LoreProcess>(
+        std::vector<std::string>{"serve", "-c", config_.string()}, dir_.path() / "lore.log");
+    ASSERT_TRUE(process_->wait_healthy(port_)) << process_->log();
+  }
+  void rewrite(const std::string& plugins, const std::string& extra = "") {
+    dir_.write("lore.yaml", kernel_yaml(port_, plugins, extra));
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  // Polls until GET `path` answers `status`; returns the last status seen.
+  long wait_for_status(const std::string& path, long status) {
+    long last = 0;
+    for (int i = 0; i < 250; ++i) {
+      last = get(url(path)).status;
+      if (last == status) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return last;
+  }
+
+  TempDir dir_;
+  std::uint16_t port_ = 0;
+  std::filesystem::path config_;
+  std::unique_ptr<LoreProcess> process_;
+};
+
+TEST_F(RunningLore, SighupDisablesAndReenablesAPlugin) {
+  start("  hello: { enabled: true }\n");
+  ASSERT_EQ(get(url("/api/v1/hello")).status, 200);
+
+  rewrite("  hello: { enabled: false }\n");
+  process_->signal(SIGHUP);
+  EXPECT_EQ(wait_for_status("/api/v1/hello", 404), 404) << process_->log();
+  auto gone = get(url("/api/v1/hello"));
+  EXPECT_EQ(gone.json()["error"]["code"], "not_found");
+
+  rewrite("  hello: { enabled: true, settings: { greeting: Salut } }\n");
+  process_->signal(SIGHUP);
+  ASSERT_EQ(wait_for_status("/api/v1/hello", 200), 200) << process_->log();
+  EXPECT_EQ(get(url("/api/v1/hello")).json()["greeting"], "Salut, world!");
+  EXPECT_EQ(get(url("/healthz")).status, 200);
+
+  process_->signal(SIGTERM);
+  EXPECT_EQ(process_->wait_exit(), 0) << process_->log();
+}
+
+TEST_F(RunningLore, BadConfigurationOnReloadIsRefusedAndServingGoesOn) {
+  start("  hello: { enabled: true }\n");
+  dir_.write("lore.yaml", "server:\n  port: [not, a, port]\nplugins: {}\n");
+  process_->signal(SIGHUP);
+  EXPECT_TRUE(process_->wait_for_log("reload refused: ")) << process_->log();
+  EXPECT_NE(process_->log().find("lore.yaml:2:9: server.port: expected an integer"),
+            std::string::npos)
+      << process_->log();
+  EXPECT_EQ(get(url("/api/v1/hello")).status, 200);
+  process_->signal(SIGTERM);
+  EXPECT_EQ(process_->wait_exit(), 0);
+}
+
+TEST_F(RunningLore, SigtermFinishesInFlightRequestsThenExitsZero) {
+  start("  flaky: { enabled: true, settings: { delay_ms: 800 } }\n");
+  HttpResult slow;
+  std::thread client([&] { slow = get(url("/api/v1/flaky/slow")); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  process_->signal(SIGTERM);
+  client.join();
+  EXPECT_EQ(slow.status, 200) << slow.error;
+  EXPECT_EQ(process_->wait_exit(), 0) << process_->log();
+  const auto log = process_->log();
+  EXPECT_NE(log.find("SIGTERM: shutting down"), std::string::npos);
+  EXPECT_LT(log.find("plugin flaky stopped"), log.find("lore stopped")) << log;
+}
+
+TEST_F(RunningLore, ConcurrentRequestsOfEveryMethodAreAnsweredCorrectly) {
+  // Pistache 0.0.5's own router races on the first request of an unrouted method; ours must
+  // answer every method, routed or not, from many threads at once.
+  start("  hello: { enabled: true }\n");
+  const std::vector<std::pair<std::string, long>> cases = {
+      {"GET", 200}, {"HEAD", 200}, {"POST", 405}, {"PUT", 405},
+      {"PATCH", 405}, {"DELETE", 405}, {"OPTIONS", 405}};
+  std::atomic<int> wrong{0}, done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 60; ++i) {
+        const auto& [method, expected] = cases[static_cast<std::size_t>(t + i) % cases.size()];
+        auto r = http(method, url(i % 2 ? "/api/v1/hello" : "/healthz"));
+        if (r.status != expected) ++wrong;
+        ++done;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(done.load(), 480);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_TRUE(process_->running());
+  process_->signal(SIGTERM);
+  EXPECT_EQ(process_->wait_exit(), 0);
+}
+
+TEST_F(RunningLore, FullWorkerQueueAnswers503InsteadOfQueueingForever) {
+  start("  flaky: { enabled: true, settings: { delay_ms: 400 } }\n",
+        "");
+  // The test config gives 4 workers; queue length is the default, so saturate with a small
+  // override instead: restart with max_queue 1.
+  process_->signal(SIGTERM);
+  ASSERT_EQ(process_->wait_exit(), 0);
+  port_ = free_port();
+  auto config = kernel_yaml(port_, "  flaky: { enabled: true, settings: { delay_ms: 400 } }\n");
+  config.replace(config.find("  workers: 4\n"), 13, "  workers: 1\n  max_queue: 1\n");
+  dir_.write("lore.yaml", config);
+  process_ = std::make_unique<LoreProcess>(
+      std::vector<std::string>{"serve", "-c", config_.string()}, dir_.path() / "lore2.log");
+  ASSERT_TRUE(process_->wait_healthy(port_)) << process_->log();
+
+  std::vector<long> statuses(6);
+  std::vector<std::thread> clients;
+  for (std::size_t i = 0; i < statuses.size(); ++i)
+    clients.emplace_back([&, i] { statuses[i] = get(url("/api/v1/flaky/slow")).status; });
+  for (auto& c : clients) c.join();
+  int ok = 0, overloaded = 0;
+  for (long s : statuses) {
+    ok += s == 200;
+    overloaded += s == 503;
+  }
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(overloaded, 1);
+  EXPECT_EQ(ok + overloaded, 6);
+  EXPECT_EQ(get(url("/healthz")).status, 200);  // reactor routes stay fast
+}
+
+}  // namespace
+}  // namespace lore::test

@@ -1,0 +1,479 @@
+#include "config/kernel_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "config/yaml_checker.h"
+#include "support/test_config.h"
+
+namespace lore {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
+
+constexpr const char* kServerKeys =
+    "host, port, threads, workers, max_queue, max_body_bytes, header_timeout_ms, "
+    "body_timeout_ms, keepalive_timeout_ms, shutdown_grace_ms, admin_token";
+constexpr const char* kTopKeys =
+    "server, database, cache, log, plugin_paths, plugin_policy, hooks, plugins";
+
+KernelConfig Parse(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  return parse_kernel_config(yaml, "lore.yaml", overrides);
+}
+
+// The problems of a configuration the test expects to be refused.
+std::vector<std::string> Problems(const std::string& yaml,
+                                  const std::vector<std::string>& overrides = {}) {
+  try {
+    Parse(yaml, overrides);
+  } catch (const ConfigError& e) {
+    EXPECT_FALSE(e.problems().empty()) << "ConfigError without problems";
+    return e.problems();
+  }
+  ADD_FAILURE() << "configuration unexpectedly accepted:\n" << yaml;
+  return {};
+}
+
+// A process-unique environment variable name, removed when the test ends.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(const std::string& stem)
+      : name_("LORE_UT_" + stem + "_" + std::to_string(::getpid())) {
+    ::unsetenv(name_.c_str());
+  }
+  ~ScopedEnv() { ::unsetenv(name_.c_str()); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  void set(const std::string& value) const { ::setenv(name_.c_str(), value.c_str(), 1); }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Defaults and sections
+
+TEST(KernelConfig, EmptyTextGivesDefaults) {
+  for (const std::string text : {"", "# only a comment\n", "~\n"}) {
+    SCOPED_TRACE("text: '" + text + "'");
+    const KernelConfig config = Parse(text);
+    EXPECT_EQ(config.source, "lore.yaml");
+    EXPECT_EQ(config.server.host, "127.0.0.1");
+    EXPECT_EQ(config.server.port, 8080);
+    EXPECT_EQ(config.server.threads, 2);
+    EXPECT_EQ(config.server.workers, 16);
+    EXPECT_EQ(config.server.max_queue, 1024);
+    EXPECT_EQ(config.server.max_body_bytes, 1 << 20);
+    EXPECT_EQ(config.server.header_timeout_ms, 10000);
+    EXPECT_EQ(config.server.body_timeout_ms, 30000);
+    EXPECT_EQ(config.server.keepalive_timeout_ms, 60000);
+    EXPECT_EQ(config.server.shutdown_grace_ms, 10000);
+    EXPECT_EQ(config.server.admin_token, "");
+    EXPECT_EQ(config.database_url, "sqlite://var/lore.db");
+    EXPECT_EQ(config.cache_url, "memory://");
+    EXPECT_EQ(config.log.level, "info");
+    EXPECT_TRUE(config.log.access);
+    EXPECT_THAT(config.plugin_paths, ElementsAre("build/plugins"));
+    EXPECT_EQ(config.plugin_policy.failure_threshold, 5);
+    EXPECT_EQ(config.plugin_policy.failure_window_ms, 60000);
+    EXPECT_EQ(config.plugin_policy.drain_timeout_ms, 10000);
+    EXPECT_EQ(config.hook_timing_sample_every, 16u);
+    EXPECT_THAT(config.plugins, IsEmpty());
+    EXPECT_THAT(config.overridden_paths, IsEmpty());
+  }
+}
+
+TEST(KernelConfig, ParsesEverySection) {
+  const KernelConfig config = Parse(R"(
+server:
+  host: 0.0.0.0
+  port: 9000
+  threads: 4
+  workers: 32
+  max_queue: 10
+  max_body_bytes: 2048
+  header_timeout_ms: 1
+  body_timeout_ms: 2
+  keepalive_timeout_ms: 3
+  shutdown_grace_ms: 4
+  admin_token: abcdefghijklmnopqrstuvwxyz
+database:
+  url: mysql://db.example/lore
+cache:
+  url: redis://cache:6379
+log:
+  level: debug
+  access: false
+plugin_paths:
+  - /opt/lore/plugins
+  - plugins
+plugin_policy:
+  failure_threshold: 3
+  failure_window_ms: 1000
+  drain_timeout_ms: 0
+hooks:
+  timing_sample_every: 1
+plugins:
+  hello: {}
+)");
+  EXPECT_EQ(config.server.host, "0.0.0.0");
+  EXPECT_EQ(config.server.port, 9000);
+  EXPECT_EQ(config.server.threads, 4);
+  EXPECT_EQ(config.server.workers, 32);
+  EXPECT_EQ(config.server.max_queue, 10);
+  EXPECT_EQ(config.server.max_body_bytes, 2048);
+  EXPECT_EQ(config.server.header_timeout_ms, 1);
+  EXPECT_EQ(config.server.body_timeout_ms, 2);
+  EXPECT_EQ(config.server.keepalive_timeout_ms, 3);
+  EXPECT_EQ(config.server.shutdown_grace_ms, 4);
+  EXPECT_EQ(config.server.admin_token, "abcdefghijklmnopqrstuvwxyz");
+  EXPECT_EQ(config.database_url, "mysql://db.example/lore");
+  EXPECT_EQ(config.cache_url, "redis://cache:6379");
+  EXPECT_EQ(config.log.level, "debug");
+  EXPECT_FALSE(config.log.access);
+  EXPECT_THAT(config.plugin_paths, ElementsAre("/opt/lore/plugins", "plugins"));
+  EXPECT_EQ(config.plugin_policy.failure_threshold, 3);
+  EXPECT_EQ(config.plugin_policy.failure_window_ms, 1000);
+  EXPECT_EQ(config.plugin_policy.drain_timeout_ms, 0);
+  EXPECT_EQ(config.hook_timing_sample_every, 1u);
+  ASSERT_EQ(config.plugins.count("hello"), 1u);
+}
+
+TEST(KernelConfig, AcceptsEveryUrlSchemeAndLogLevel) {
+  for (const char* url : {"sqlite://x.db", "mysql://h/db", "mariadb://h/db"})
+    EXPECT_EQ(Parse(std::string("database:\n  url: ") + url + "\n").database_url, url);
+  for (const char* url : {"memory://", "redis://localhost"})
+    EXPECT_EQ(Parse(std::string("cache:\n  url: ") + url + "\n").cache_url, url);
+  for (const char* level : {"trace", "debug", "info", "warn", "error"})
+    EXPECT_EQ(Parse(std::string("log:\n  level: ") + level + "\n").log.level, level);
+}
+
+TEST(KernelConfig, LoadsFromFile) {
+  test::TempDir dir;
+  const auto file = dir.write("lore.yaml", "server:\n  port: 1234\n");
+  const KernelConfig config = load_kernel_config(file.string(), {});
+  EXPECT_EQ(config.source, file.string());
+  EXPECT_EQ(config.server.port, 1234);
+}
+
+TEST(KernelConfig, MissingFileIsAConfigError) {
+  test::TempDir dir;
+  const std::string file = (dir.path() / "absent.yaml").string();
+  try {
+    load_kernel_config(file, {});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.problems(), ElementsAre(file + ": cannot read the configuration file"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems, with their exact text and location
+
+TEST(KernelConfig, UnknownKeyNamesFileLineColumnAndAllowedKeys) {
+  EXPECT_THAT(Problems("server:\n  prot: 8080\n"),
+              ElementsAre(std::string("lore.yaml:2:3: server.prot: unknown key; expected one of: ") +
+                          kServerKeys));
+  EXPECT_THAT(Problems("log:\n  level: info\nsevrer:\n  port: 1\n"),
+              ElementsAre(std::string("lore.yaml:3:1: sevrer: unknown key; expected one of: ") +
+                          kTopKeys));
+  EXPECT_THAT(Problems("log:\n  colour: true\n"),
+              ElementsAre("lore.yaml:2:3: log.colour: unknown key; expected one of: level, access"));
+  EXPECT_THAT(Problems("plugins:\n  hello:\n    enable: false\n"),
+              ElementsAre("lore.yaml:3:5: plugins.hello.enable: unknown key; expected one of: "
+                          "enabled, settings"));
+}
+
+TEST(KernelConfig, TopLevelMustBeAMap) {
+  EXPECT_THAT(Problems("- a\n- b\n"),
+              ElementsAre("lore.yaml:1:1: (top level): expected a map, got a list"));
+  EXPECT_THAT(Problems("hello\n"),
+              ElementsAre("lore.yaml:1:1: (top level): expected a map, got 'hello'"));
+}
+
+TEST(KernelConfig, WrongTypesAndRanges) {
+  struct Case {
+    std::string yaml;
+    std::string problem;
+  };
+  const std::vector<Case> cases = {
+      {"server:\n  port: abc\n", "lore.yaml:2:9: server.port: expected an integer, got 'abc'"},
+      {"server:\n  port: 80.5\n", "lore.yaml:2:9: server.port: expected an integer, got '80.5'"},
+      {"server:\n  port: 70000\n",
+       "lore.yaml:2:9: server.port: expected an integer from 0 to 65535, got 70000"},
+      {"server:\n  port: -1\n",
+       "lore.yaml:2:9: server.port: expected an integer from 0 to 65535, got -1"},
+      {"server:\n  threads: 0\n",
+       "lore.yaml:2:12: server.threads: expected an integer from 1 to 256, got 0"},
+      {"server:\n  workers: [1]\n",
+       "lore.yaml:2:12: server.workers: expected an integer, got a list"},
+      {"server:\n  max_body_bytes: 0\n",
+       "lore.yaml:2:19: server.max_body_bytes: expected an integer from 1 to 1073741824, got 0"},
+      {"server:\n  header_timeout_ms: 3600001\n",
+       "lore.yaml:2:22: server.header_timeout_ms: expected an integer from 0 to 3600000, got "
+       "3600001"},
+      {"server:\n  host: {a: 1}\n", "lore.yaml:2:9: server.host: expected a string, got a map"},
+      {"server:\n  admin_token: short\n",
+       "lore.yaml:2:16: server.admin_token: expected at least 16 characters (or empty to "
+       "disable)"},
+      {"server: 8080\n", "lore.yaml:1:9: server: expected a map, got '8080'"},
+      {"database:\n  url: postgres://x\n",
+       "lore.yaml:2:8: database.url: expected a URL starting with one of: sqlite://, mysql://, "
+       "mariadb://"},
+      {"cache:\n  url: memcached://x\n",
+       "lore.yaml:2:8: cache.url: expected a URL starting with one of: memory://, redis://"},
+      {"log:\n  level: loud\n",
+       "lore.yaml:2:10: log.level: expected one of: trace, debug, info, warn, error"},
+      {"log:\n  access: maybe\n", "lore.yaml:2:11: log.access: expected true or false, got 'maybe'"},
+      {"plugin_paths: plugins\n",
+       "lore.yaml:1:15: plugin_paths: expected a list of strings, got 'plugins'"},
+      {"plugin_paths:\n  - ok\n  - [nested]\n",
+       "lore.yaml:3:5: plugin_paths[1]: expected a string, got a list"},
+      {"plugin_policy:\n  failure_window_ms: 0\n",
+       "lore.yaml:2:22: plugin_policy.failure_window_ms: expected an integer from 1 to 86400000, "
+       "got 0"},
+      {"hooks:\n  timing_sample_every: 0\n",
+       "lore.yaml:2:24: hooks.timing_sample_every: expected an integer from 1 to 1000000, got 0"},
+      {"plugins: [a, b]\n", "lore.yaml:1:10: plugins: expected a map, got a list"},
+      {"plugins:\n  hello:\n    enabled: 1\n",
+       "lore.yaml:3:14: plugins.hello.enabled: expected true or false, got '1'"},
+      {"plugins:\n  hello:\n    settings: [1]\n",
+       "lore.yaml:3:15: plugins.hello.settings: expected a map, got a list"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    EXPECT_THAT(Problems(c.yaml), ElementsAre(c.problem));
+  }
+}
+
+TEST(KernelConfig, QuotedNumbersAndBooleansAreStrings) {
+  EXPECT_THAT(Problems("server:\n  port: \"8080\"\n"),
+              ElementsAre("lore.yaml:2:9: server.port: expected an integer, got '8080'"));
+  EXPECT_THAT(Problems("server:\n  port: '8080'\n"),
+              ElementsAre("lore.yaml:2:9: server.port: expected an integer, got '8080'"));
+  EXPECT_THAT(Problems("log:\n  access: \"false\"\n"),
+              ElementsAre("lore.yaml:2:11: log.access: expected true or false, got 'false'"));
+  // The same values unquoted are accepted.
+  EXPECT_EQ(Parse("server:\n  port: 8080\n").server.port, 8080);
+  EXPECT_FALSE(Parse("log:\n  access: false\n").log.access);
+}
+
+TEST(KernelConfig, ReportsEveryProblemAtOnce) {
+  std::vector<std::string> problems;
+  try {
+    Parse("server:\n  port: abc\n  prot: 1\nlog:\n  level: loud\nplugin_paths: x\n");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    problems = e.problems();
+    // what() lists them one per line.
+    std::string joined;
+    for (const auto& p : problems) joined += (joined.empty() ? "" : "\n") + p;
+    EXPECT_EQ(std::string(e.what()), joined);
+  }
+  EXPECT_THAT(problems,
+              UnorderedElementsAre(
+                  std::string("lore.yaml:3:3: server.prot: unknown key; expected one of: ") +
+                      kServerKeys,
+                  "lore.yaml:2:9: server.port: expected an integer, got 'abc'",
+                  "lore.yaml:5:10: log.level: expected one of: trace, debug, info, warn, error",
+                  "lore.yaml:6:15: plugin_paths: expected a list of strings, got 'x'"));
+}
+
+TEST(KernelConfig, InvalidYamlReportsLineAndColumn) {
+  EXPECT_THAT(Problems("server:\n  host: x\n   port: 1\n"),
+              ElementsAre("lore.yaml:3:8: invalid YAML: illegal map value"));
+  const auto problems = Problems("server:\n  port: [1, 2\n");
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], testing::MatchesRegex("lore\\.yaml:[0-9]+:[0-9]+: invalid YAML: .+"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// --set overrides
+
+TEST(KernelConfig, OverrideReplacesFileValue) {
+  const KernelConfig config = Parse("server:\n  port: 8080\n  host: h\n", {"server.port=9090"});
+  EXPECT_EQ(config.server.port, 9090);
+  EXPECT_EQ(config.server.host, "h");
+  EXPECT_THAT(config.overridden_paths, ElementsAre("server.port"));
+}
+
+TEST(KernelConfig, OverrideCreatesNestedMaps) {
+  const KernelConfig config =
+      Parse("", {"log.level=debug", "plugins.hello.settings.greeting=hi", "server.threads=3"});
+  EXPECT_EQ(config.log.level, "debug");
+  EXPECT_EQ(config.server.threads, 3);
+  ASSERT_EQ(config.plugins.count("hello"), 1u);
+  const auto& hello = config.plugins.at("hello");
+  EXPECT_TRUE(hello.enabled);
+  ASSERT_TRUE(hello.settings.IsMap());
+  EXPECT_EQ(hello.settings["greeting"].as<std::string>(), "hi");
+  EXPECT_THAT(config.overridden_paths,
+              ElementsAre("log.level", "plugins.hello.settings.greeting", "server.threads"));
+}
+
+TEST(KernelConfig, OverrideIntoNullSectionCreatesMap) {
+  EXPECT_EQ(Parse("server:\n", {"server.port=1"}).server.port, 1);
+}
+
+TEST(KernelConfig, OverrideValuesAreParsedAsYaml) {
+  const KernelConfig config =
+      Parse("plugin_paths: [x]\n", {"plugin_paths=[a,b]", "log.access=false", "plugins.p={}"});
+  EXPECT_THAT(config.plugin_paths, ElementsAre("a", "b"));
+  EXPECT_FALSE(config.log.access);
+  EXPECT_EQ(config.plugins.count("p"), 1u);
+}
+
+TEST(KernelConfig, LaterOverrideWins) {
+  EXPECT_EQ(Parse("", {"server.port=1", "server.port=2"}).server.port, 2);
+}
+
+TEST(KernelConfig, BadOverrideValueIsReportedAgainstTheOverride) {
+  auto problems = Problems("server:\n  port: 8080\n", {"server.port=abc"});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], StartsWith("--set server.port: "));
+  EXPECT_THAT(problems[0], HasSubstr("expected an integer, got 'abc'"));
+  EXPECT_THAT(problems[0], Not(HasSubstr("lore.yaml")));
+
+  problems = Problems("", {"server.port=\"9090\""});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], StartsWith("--set server.port: "));
+
+  // Keys below an overridden map are reported against that override.
+  problems = Problems("", {"server={prot: 1}"});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], StartsWith("--set server: "));
+  EXPECT_THAT(problems[0], HasSubstr("server.prot: unknown key"));
+
+  // A file problem next to an override problem keeps its file location.
+  problems = Problems("log:\n  level: loud\n", {"server.port=abc"});
+  EXPECT_THAT(problems, UnorderedElementsAre(
+                            StartsWith("--set server.port: "),
+                            "lore.yaml:2:10: log.level: expected one of: trace, debug, info, warn, "
+                            "error"));
+}
+
+TEST(KernelConfig, MalformedOverrides) {
+  struct Case {
+    std::string assignment;
+    std::string problem;
+  };
+  const std::vector<Case> cases = {
+      {"server.port", "--set server.port: expected key.path=value"},
+      {"=5", "--set =5: expected key.path=value"},
+      {"server..port=1", "--set server..port: empty key in path"},
+      {"server.port.x=1", "--set server.port.x: 'port' is not a map"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.assignment);
+    EXPECT_THAT(Problems("server:\n  port: 8080\n", {c.assignment}), ElementsAre(c.problem));
+  }
+  const auto problems = Problems("", {"server.host=[a"});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], StartsWith("--set server.host: value is not valid YAML: "));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ${VAR} interpolation
+
+TEST(KernelConfig, InterpolatesEnvironmentVariables) {
+  ScopedEnv host("HOST");
+  ScopedEnv port("PORT");
+  ScopedEnv unset("UNSET");
+  host.set("10.0.0.1");
+  port.set("9091");
+  const KernelConfig config = Parse("server:\n  host: ${" + host.name() + "}\n  port: ${" +
+                                    port.name() + "}\ndatabase:\n  url: ${" + unset.name() +
+                                    ":-sqlite://fallback.db}\ncache:\n  url: redis://p$$ss@h\n");
+  EXPECT_EQ(config.server.host, "10.0.0.1");
+  EXPECT_EQ(config.server.port, 9091);  // still a plain scalar, so an integer
+  EXPECT_EQ(config.database_url, "sqlite://fallback.db");
+  EXPECT_EQ(config.cache_url, "redis://p$ss@h");
+}
+
+TEST(KernelConfig, InterpolatesInsideListsAndPluginSettings) {
+  ScopedEnv dir("DIR");
+  dir.set("/srv");
+  const KernelConfig config =
+      Parse("plugin_paths: [\"${" + dir.name() + "}/plugins\"]\nplugins:\n  p:\n    settings:\n" +
+            "      path: ${" + dir.name() + "}/data\n");
+  EXPECT_THAT(config.plugin_paths, ElementsAre("/srv/plugins"));
+  EXPECT_EQ(config.plugins.at("p").settings["path"].as<std::string>(), "/srv/data");
+}
+
+TEST(KernelConfig, MissingVariableIsReportedWithLocation) {
+  ScopedEnv missing("MISSING");
+  EXPECT_THAT(Problems("server:\n  host: ${" + missing.name() + "}\n"),
+              ElementsAre("lore.yaml:2:9: server.host: environment variable " + missing.name() +
+                          " is not set (write ${" + missing.name() +
+                          ":-default} to give a default)"));
+}
+
+TEST(KernelConfig, InterpolationErrorInOverrideNamesTheOverride) {
+  ScopedEnv missing("MISSING_SET");
+  const auto problems = Problems("", {"server.host=${" + missing.name() + "}"});
+  ASSERT_THAT(problems, SizeIs(1));
+  EXPECT_THAT(problems[0], StartsWith("--set server.host: server.host: environment variable " +
+                                      missing.name() + " is not set"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plugin entries
+
+TEST(KernelConfig, PluginEntries) {
+  const KernelConfig config = Parse(R"(
+plugins:
+  hello:
+    settings:
+      greeting: hi
+      count: 3
+      tags: [a, b]
+  off:
+    enabled: false
+  bare:
+  on:
+    enabled: yes
+    settings:
+)");
+  ASSERT_THAT(config.plugins, SizeIs(4));
+  const auto& hello = config.plugins.at("hello");
+  EXPECT_EQ(hello.name, "hello");
+  EXPECT_TRUE(hello.enabled);
+  ASSERT_TRUE(hello.settings.IsMap());
+  EXPECT_EQ(hello.settings.size(), 3u);
+  EXPECT_EQ(hello.settings["greeting"].as<std::string>(), "hi");
+  EXPECT_EQ(hello.settings["count"].as<int>(), 3);
+  ASSERT_TRUE(hello.settings["tags"].IsSequence());
+  EXPECT_EQ(hello.settings["tags"][1].as<std::string>(), "b");
+  // The settings node keeps its marks, for messages when validated against the manifest.
+  EXPECT_EQ(hello.settings["count"].Mark().line, 5);
+
+  const auto& off = config.plugins.at("off");
+  EXPECT_FALSE(off.enabled);
+  EXPECT_TRUE(off.settings.IsMap());
+  EXPECT_EQ(off.settings.size(), 0u);
+
+  const auto& bare = config.plugins.at("bare");
+  EXPECT_EQ(bare.name, "bare");
+  EXPECT_TRUE(bare.enabled);
+  EXPECT_TRUE(bare.settings.IsMap());
+  EXPECT_EQ(bare.settings.size(), 0u);
+
+  const auto& on = config.plugins.at("on");
+  EXPECT_TRUE(on.enabled);
+  EXPECT_TRUE(on.settings.IsMap());
+}
+
+}  // namespace
+}  // namespace lore
