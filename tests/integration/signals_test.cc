@@ -14,9 +14,13 @@ namespace {
 
 class RunningLore : public ::testing::Test {
  protected:
-  void start(const std::string& plugins, const std::string& extra = "") {
+  void start(const std::string& plugins, const std::string& extra = "",
+             const std::string& server_extra = "") {
     port_ = free_port();
-    config_ = dir_.write("lore.yaml", kernel_yaml(port_, plugins, extra));
+    auto yaml = kernel_yaml(port_, plugins, extra);
+    // `server_extra` replaces the default worker settings of the test configuration.
+    if (!server_extra.empty()) yaml.replace(yaml.find("  workers: 4\n"), 13, server_extra);
+    config_ = dir_.write("lore.yaml", yaml);
     process_ = std::make_unique<LoreProcess>(
         std::vector<std::string>{"serve", "-c", config_.string()}, dir_.path() / "lore.log");
     ASSERT_TRUE(process_->wait_healthy(port_)) << process_->log();
@@ -119,29 +123,21 @@ TEST_F(RunningLore, ConcurrentRequestsOfEveryMethodAreAnsweredCorrectly) {
 }
 
 TEST_F(RunningLore, FullWorkerQueueAnswers503InsteadOfQueueingForever) {
-  start("  flaky: { enabled: true, settings: { delay_ms: 400 } }\n",
-        "");
-  // The test config gives 4 workers; queue length is the default, so saturate with a small
-  // override instead: restart with max_queue 1.
-  process_->signal(SIGTERM);
-  ASSERT_EQ(process_->wait_exit(), 0);
-  port_ = free_port();
-  auto config = kernel_yaml(port_, "  flaky: { enabled: true, settings: { delay_ms: 400 } }\n");
-  config.replace(config.find("  workers: 4\n"), 13, "  workers: 1\n  max_queue: 1\n");
-  dir_.write("lore.yaml", config);
-  process_ = std::make_unique<LoreProcess>(
-      std::vector<std::string>{"serve", "-c", config_.string()}, dir_.path() / "lore2.log");
-  ASSERT_TRUE(process_->wait_healthy(port_)) << process_->log();
-
-  std::vector<long> statuses(6);
+  // One worker and a queue of one: of six concurrent slow requests, some must be refused.
+  start("  flaky: { enabled: true, settings: { delay_ms: 400 } }\n", "",
+        "  workers: 1\n  max_queue: 1\n");
+  std::vector<HttpResult> results(6);
   std::vector<std::thread> clients;
-  for (std::size_t i = 0; i < statuses.size(); ++i)
-    clients.emplace_back([&, i] { statuses[i] = get(url("/api/v1/flaky/slow")).status; });
+  for (std::size_t i = 0; i < results.size(); ++i)
+    clients.emplace_back([&, i] { results[i] = get(url("/api/v1/flaky/slow")); });
   for (auto& c : clients) c.join();
   int ok = 0, overloaded = 0;
-  for (long s : statuses) {
-    ok += s == 200;
-    overloaded += s == 503;
+  for (const auto& r : results) {
+    ok += r.status == 200;
+    if (r.status != 503) continue;
+    ++overloaded;
+    EXPECT_EQ(r.json()["error"]["code"], "overloaded");
+    EXPECT_EQ(r.header("retry-after"), "1");
   }
   EXPECT_GE(ok, 1);
   EXPECT_GE(overloaded, 1);
