@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "core/clocks.h"
 #include "lore/sdk/hooks.h"
 #include "support/http_client.h"
 #include "support/in_process.h"
@@ -134,6 +135,28 @@ TEST(PluginLifecycle, RepeatedFailuresDisableThePluginAutomatically) {
   EXPECT_THAT(reason_of(*kernel, "flaky"), HasSubstr("flaky route failed"));
   EXPECT_EQ(kernel->handle(request(Method::get, "/api/v1/flaky/boom")).status, 404);
   EXPECT_EQ(kernel->handle(request(Method::get, "/healthz")).status, 200);
+}
+
+TEST(PluginLifecycle, FailuresOutsideTheWindowDoNotAddUp) {
+  ManualClock clock;
+  Kernel kernel(config_from_yaml(kernel_yaml(
+                    0, "  flaky: { enabled: true }\n",
+                    "plugin_policy: { failure_threshold: 3, failure_window_ms: 60000 }\n")),
+                KernelOptions{.serve_http = false, .clock = &clock});
+  kernel.start();
+  auto boom = [&] { return kernel.handle(request(Method::get, "/api/v1/flaky/boom")).status; };
+  EXPECT_EQ(boom(), 500);
+  EXPECT_EQ(boom(), 500);
+  clock.advance(std::chrono::seconds(61));
+  EXPECT_EQ(boom(), 500);
+  EXPECT_EQ(boom(), 500);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(state_of(kernel, "flaky"), "running") << "2 + 2 failures in separate windows";
+  EXPECT_EQ(boom(), 500);  // the third within the current window
+  for (int i = 0; i < 200 && state_of(kernel, "flaky") == "running"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(state_of(kernel, "flaky"), "auto-disabled");
+  kernel.stop();
 }
 
 TEST(PluginLifecycle, ReloadDisablesUnloadsReenablesAndAppliesNewSettings) {
