@@ -1,6 +1,9 @@
 // The `lore` command line: version, check-config, plugins, hooks.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "support/lore_process.h"
 #include "support/test_config.h"
@@ -84,6 +87,28 @@ TEST(Cli, HooksPrintsTheResolvedOrderWithReasons) {
   auto [missing_status, missing] = run_lore({"hooks", "-c", file.string(), "no.such.hook"});
   EXPECT_EQ(missing_status, 1);
   EXPECT_THAT(missing, HasSubstr("no hook named 'no.such.hook'"));
+}
+
+TEST(Cli, ServeFailsClearlyWhenThePortIsTaken) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const auto port = ntohs(address.sin_port);
+
+  TempDir dir;
+  auto file = dir.write("lore.yaml", kernel_yaml(port, "  hello: { enabled: true }\n"));
+  auto [status, output] = run_lore({"serve", "-c", file.string()});
+  ::close(fd);
+  EXPECT_EQ(status, 1) << output;
+  EXPECT_THAT(output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port) +
+                                ": Address already in use"));
+  EXPECT_THAT(output, HasSubstr("plugin hello stopped"));
 }
 
 }  // namespace

@@ -305,7 +305,12 @@ TEST(HookBus, PayloadTypeMismatchIsRefused) {
   }
   // Firing or resolving with the wrong type is refused too, and nothing ran.
   EXPECT_THROW(bus.fire(same_name, Other{}), std::invalid_argument);
-  EXPECT_THROW(sdk::ActionRef<Other>(bus, same_name), std::invalid_argument);
+  EXPECT_THROW(
+      {
+        sdk::ActionRef<Other> ref(bus, same_name);
+        ref.fire(Other{});
+      },
+      std::invalid_argument);
   const auto declared = bus.declare(same_name);
   EXPECT_FALSE(declared);
   EXPECT_THAT(declared.message(), StartsWith("hook 'test.greet' carries "));
@@ -368,7 +373,9 @@ TEST(HookBus, DeclaringTwiceByDifferentOwnersIsRefused) {
   EXPECT_FALSE(by_kernel);
   EXPECT_EQ(by_kernel.message(), "hook 'test.greet' is already declared by a");
 
-  const auto* hook = FindHook(bus.describe(), "test.greet");
+  const auto views = bus.describe();
+  const auto* hook = FindHook(views, "test.greet");
+  ASSERT_NE(hook, nullptr);
   EXPECT_EQ(hook->declared_by, "a");
   EXPECT_EQ(hook->description, "A greeting happened.");
 

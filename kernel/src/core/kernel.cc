@@ -78,7 +78,15 @@ void Kernel::start() {
     http.body_timeout = std::chrono::milliseconds(config_.server.body_timeout_ms);
     http.keepalive_timeout = std::chrono::milliseconds(config_.server.keepalive_timeout_ms);
     server_ = std::make_unique<HttpServer>(http, *pipeline_, *workers_);
-    server_->start();
+    try {
+      server_->start();
+    } catch (const std::exception& e) {
+      server_.reset();
+      workers_.reset();
+      plugins_->stop_all();
+      throw std::runtime_error("cannot listen on " + config_.server.host + ":" +
+                               std::to_string(config_.server.port) + ": " + e.what());
+    }
     spdlog::info("lore {} listening on http://{}:{}", kVersion, config_.server.host, port());
   }
   running_ = true;
