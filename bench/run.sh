@@ -13,6 +13,8 @@
 #   SERVER_THREADS   reactor threads of both servers                             (2)
 #   HOOK_BENCH_ARGS  extra arguments of lore_hook_bus_bench, e.g. --benchmark_filter=Ref
 #   SKIP_HTTP=1      only the hook bus benchmark;  SKIP_HOOKS=1  only HTTP
+#   WAIT_QUIET       wait up to this many seconds for a quiet machine (no cc1plus running,
+#                    >= 90% idle) before measuring                               (0)
 #
 # Needs: wrk, curl, awk. Exits non-zero if a server does not start or answer.
 set -euo pipefail
@@ -30,6 +32,7 @@ SERVER_THREADS="${SERVER_THREADS:-2}"
 HOOK_BENCH_ARGS="${HOOK_BENCH_ARGS:-}"
 SKIP_HTTP="${SKIP_HTTP:-0}"
 SKIP_HOOKS="${SKIP_HOOKS:-0}"
+WAIT_QUIET="${WAIT_QUIET:-0}"
 
 LORE_BIN="$BUILD_DIR/kernel/lore"
 BASELINE_BIN="$BUILD_DIR/bench/lore_bench_pistache_hello"
@@ -75,12 +78,48 @@ trap 'exit 143' TERM
 
 # --- the machine ---------------------------------------------------------------------------------
 
+# Percentage of CPU time idle over the next 2 seconds, all cores together.
+idle_percent() {
+  local before after
+  before="$(awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
+  sleep 2
+  after="$(awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
+  awk -v b="$before" -v a="$after" 'BEGIN {
+    split(b, x, " "); split(a, y, " ")
+    printf "%d", (y[2] > x[2] ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 100)
+  }'
+}
+count_compilers() {
+  pgrep -c cc1plus 2>/dev/null || true
+}
+
+if [[ "$WAIT_QUIET" != 0 ]]; then
+  deadline=$((SECONDS + WAIT_QUIET))
+  while :; do
+    idle="$(idle_percent)"
+    compilers="$(count_compilers)"
+    [[ "${compilers:-0}" == 0 && "$idle" -ge 90 ]] && break
+    if ((SECONDS >= deadline)); then
+      echo "bench: the machine is still busy after ${WAIT_QUIET}s; measuring anyway" >&2
+      break
+    fi
+    echo "bench: waiting for a quiet machine (cc1plus: ${compilers:-0}, idle ${idle}%)" >&2
+    sleep 28
+  done
+fi
+
 cpu_model="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)"
-compilers="$(pgrep -c cc1plus 2>/dev/null || true)"
+idle="$(idle_percent)"
+compilers="$(count_compilers)"
+quiet=yes
+[[ "${compilers:-0}" == 0 && "$idle" -ge 90 ]] || quiet="NO — figures will be noisy"
 echo "== Lore benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-echo "   build:     $BUILD_DIR"
-echo "   machine:   $(nproc) cores, ${cpu_model:-unknown CPU}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "   compilers: ${compilers:-0} cc1plus running$([[ "${compilers:-0}" -gt 0 ]] && echo ' — NOT QUIET, figures will be noisy')"
+cache="$BUILD_DIR/CMakeCache.txt"
+compiler="$(awk -F= '/^CMAKE_CXX_COMPILER:/ {print $2}' "$cache" 2>/dev/null || true)"
+build_type="$(awk -F= '/^CMAKE_BUILD_TYPE:/ {print $2}' "$cache" 2>/dev/null || true)"
+echo "   build:   $BUILD_DIR (${build_type:-?}, $("${compiler:-c++}" --version 2>/dev/null | head -n1))"
+echo "   machine: $(nproc) cores, ${cpu_model:-unknown CPU}, $(uname -sr)"
+echo "   before:  ${idle}% idle over 2 s, ${compilers:-0} cc1plus running, load average $(cut -d' ' -f1-3 /proc/loadavg); quiet: $quiet"
 echo
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -136,17 +175,28 @@ to_ms() {
   }'
 }
 
-declare -A RPS P50 P99 ERRORS
-# measure KEY URL: wrk against URL, results under KEY.
+# CPU time (user + system) a process has used so far, in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+CLK_TCK="$(getconf CLK_TCK)"
+
+declare -A RPS P50 P99 ERRORS CPU_US
+# measure KEY URL PID: wrk against URL served by PID, results under KEY.
 measure() {
-  local key="$1" url="$2" out="$WORK/wrk-$1.txt"
+  local key="$1" url="$2" pid="$3" out="$WORK/wrk-$1.txt" ticks_before ticks_after requests
   if [[ "$WARMUP" != 0 ]]; then
     wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
   fi
   echo "-- wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency $url"
+  ticks_before="$(cpu_ticks "$pid")"
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" | tee "$out"
+  ticks_after="$(cpu_ticks "$pid")"
   echo
   RPS[$key]="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
+  requests="$(awk '/requests in/ {print $1}' "$out")"
+  CPU_US[$key]="$(awk -v t="$((ticks_after - ticks_before))" -v hz="$CLK_TCK" -v n="$requests" \
+    'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
   P50[$key]="$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")"
   P99[$key]="$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")"
   local non2xx socket
@@ -193,22 +243,27 @@ if [[ "$SKIP_HTTP" != 1 ]]; then
   done
   echo
 
-  measure baseline "http://127.0.0.1:$baseline_port/"
-  measure healthz "http://127.0.0.1:$lore_port/healthz"
-  measure hello "http://127.0.0.1:$lore_port/api/v1/hello"
+  measure baseline "http://127.0.0.1:$baseline_port/" "${PIDS[0]}"
+  measure healthz "http://127.0.0.1:$lore_port/healthz" "${PIDS[1]}"
+  measure hello "http://127.0.0.1:$lore_port/api/v1/hello" "${PIDS[1]}"
 
   echo "== HTTP summary (wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION; latency in ms)"
-  printf '%-28s %12s %9s %9s %12s %s\n' target "requests/s" p50 p99 "rps ratio" notes
+  printf '%-22s %11s %8s %8s %10s %12s %10s %s\n' target "requests/s" p50 p99 "rps ratio" \
+    "server us/req" "cpu ratio" notes
   row() {
-    local key="$1" label="$2" ratio
+    local key="$1" label="$2" ratio cpu_ratio
     ratio="$(awk -v a="${RPS[$key]}" -v b="${RPS[baseline]}" 'BEGIN {printf "%.3f", a / b}')"
-    printf '%-28s %12.0f %9.3f %9.3f %12s %s\n' "$label" "${RPS[$key]}" "${P50[$key]}" \
-      "${P99[$key]}" "$ratio" "${ERRORS[$key]}"
+    cpu_ratio="$(awk -v a="${CPU_US[$key]}" -v b="${CPU_US[baseline]}" \
+      'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+    printf '%-22s %11.0f %8.3f %8.3f %10s %12s %10s %s\n' "$label" "${RPS[$key]}" "${P50[$key]}" \
+      "${P99[$key]}" "$ratio" "${CPU_US[$key]}" "$cpu_ratio" "${ERRORS[$key]}"
   }
   row baseline "pistache baseline /"
   row healthz "lore /healthz"
   row hello "lore /api/v1/hello"
-  echo "(rps ratio = requests/s / baseline's; the target is >= 0.9)"
+  echo "(rps ratio = requests/s / baseline's; the target is >= 0.9. server us/req = CPU time"
+  echo " (user + system) the server process used during the run / requests served; cpu ratio ="
+  echo " that / baseline's. Tick resolution 1/$CLK_TCK s.)"
   echo
 fi
 
@@ -247,3 +302,6 @@ if [[ "$SKIP_HOOKS" != 1 ]]; then
     }' "$WORK/hooks.txt"
   echo "(threads:2 rows: what each of two threads firing the same hooks at once sees)"
 fi
+
+echo
+echo "== after: $(count_compilers) cc1plus running, load average $(cut -d' ' -f1-3 /proc/loadavg)"

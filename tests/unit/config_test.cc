@@ -1,5 +1,3 @@
-#include "config/kernel_config.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/kernel_config.h"
 #include "config/yaml_checker.h"
 #include "support/test_config.h"
 
@@ -183,14 +182,16 @@ TEST(KernelConfig, MissingFileIsAConfigError) {
 // Problems, with their exact text and location
 
 TEST(KernelConfig, UnknownKeyNamesFileLineColumnAndAllowedKeys) {
-  EXPECT_THAT(Problems("server:\n  prot: 8080\n"),
-              ElementsAre(std::string("lore.yaml:2:3: server.prot: unknown key; expected one of: ") +
-                          kServerKeys));
-  EXPECT_THAT(Problems("log:\n  level: info\nsevrer:\n  port: 1\n"),
-              ElementsAre(std::string("lore.yaml:3:1: sevrer: unknown key; expected one of: ") +
-                          kTopKeys));
-  EXPECT_THAT(Problems("log:\n  colour: true\n"),
-              ElementsAre("lore.yaml:2:3: log.colour: unknown key; expected one of: level, access"));
+  EXPECT_THAT(
+      Problems("server:\n  prot: 8080\n"),
+      ElementsAre(std::string("lore.yaml:2:3: server.prot: unknown key; expected one of: ") +
+                  kServerKeys));
+  EXPECT_THAT(
+      Problems("log:\n  level: info\nsevrer:\n  port: 1\n"),
+      ElementsAre(std::string("lore.yaml:3:1: sevrer: unknown key; expected one of: ") + kTopKeys));
+  EXPECT_THAT(
+      Problems("log:\n  colour: true\n"),
+      ElementsAre("lore.yaml:2:3: log.colour: unknown key; expected one of: level, access"));
   EXPECT_THAT(Problems("plugins:\n  hello:\n    enable: false\n"),
               ElementsAre("lore.yaml:3:5: plugins.hello.enable: unknown key; expected one of: "
                           "enabled, settings"));
@@ -236,7 +237,8 @@ TEST(KernelConfig, WrongTypesAndRanges) {
        "lore.yaml:2:8: cache.url: expected a URL starting with one of: memory://, redis://"},
       {"log:\n  level: loud\n",
        "lore.yaml:2:10: log.level: expected one of: trace, debug, info, warn, error"},
-      {"log:\n  access: maybe\n", "lore.yaml:2:11: log.access: expected true or false, got 'maybe'"},
+      {"log:\n  access: maybe\n",
+       "lore.yaml:2:11: log.access: expected true or false, got 'maybe'"},
       {"plugin_paths: plugins\n",
        "lore.yaml:1:15: plugin_paths: expected a list of strings, got 'plugins'"},
       {"plugin_paths:\n  - ok\n  - [nested]\n",
@@ -282,13 +284,13 @@ TEST(KernelConfig, ReportsEveryProblemAtOnce) {
     for (const auto& p : problems) joined += (joined.empty() ? "" : "\n") + p;
     EXPECT_EQ(std::string(e.what()), joined);
   }
-  EXPECT_THAT(problems,
-              UnorderedElementsAre(
-                  std::string("lore.yaml:3:3: server.prot: unknown key; expected one of: ") +
-                      kServerKeys,
-                  "lore.yaml:2:9: server.port: expected an integer, got 'abc'",
-                  "lore.yaml:5:10: log.level: expected one of: trace, debug, info, warn, error",
-                  "lore.yaml:6:15: plugin_paths: expected a list of strings, got 'x'"));
+  EXPECT_THAT(
+      problems,
+      UnorderedElementsAre(
+          std::string("lore.yaml:3:3: server.prot: unknown key; expected one of: ") + kServerKeys,
+          "lore.yaml:2:9: server.port: expected an integer, got 'abc'",
+          "lore.yaml:5:10: log.level: expected one of: trace, debug, info, warn, error",
+          "lore.yaml:6:15: plugin_paths: expected a list of strings, got 'x'"));
 }
 
 TEST(KernelConfig, InvalidYamlReportsLineAndColumn) {
@@ -414,10 +416,10 @@ TEST(KernelConfig, InterpolatesInsideListsAndPluginSettings) {
 
 TEST(KernelConfig, MissingVariableIsReportedWithLocation) {
   ScopedEnv missing("MISSING");
-  EXPECT_THAT(Problems("server:\n  host: ${" + missing.name() + "}\n"),
-              ElementsAre("lore.yaml:2:9: server.host: environment variable " + missing.name() +
-                          " is not set (write ${" + missing.name() +
-                          ":-default} to give a default)"));
+  EXPECT_THAT(
+      Problems("server:\n  host: ${" + missing.name() + "}\n"),
+      ElementsAre("lore.yaml:2:9: server.host: environment variable " + missing.name() +
+                  " is not set (write ${" + missing.name() + ":-default} to give a default)"));
 }
 
 TEST(KernelConfig, InterpolationErrorInOverrideNamesTheOverride) {

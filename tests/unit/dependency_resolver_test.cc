@@ -14,8 +14,10 @@ namespace lore {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
+using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
 // Builds manifests and the `wanted` map that plan_dependencies takes.
@@ -27,8 +29,10 @@ class Plugins {
     Manifest& m = manifests_.emplace_back();
     m.name = name;
     auto parsed = parse_version(version);
-    if (auto* error = std::get_if<std::string>(&parsed)) ADD_FAILURE() << *error;
-    else m.version = std::get<Version>(parsed);
+    if (auto* error = std::get_if<std::string>(&parsed))
+      ADD_FAILURE() << *error;
+    else
+      m.version = std::get<Version>(parsed);
     for (const auto& [dep, range_text] : requirements) {
       auto range = VersionRange::parse(range_text);
       if (auto* error = std::get_if<std::string>(&range)) {
@@ -97,13 +101,13 @@ TEST(DependencyResolver, DiamondStartsSharedDependencyOnce) {
 TEST(DependencyResolver, MissingDependency) {
   const auto plan = Plugins().add("app", "1.0.0", {{"db", "^1.2.0"}}).add("other", "1.0.0").plan();
   EXPECT_THAT(plan.start_order, ElementsAre("other"));
-  EXPECT_THAT(plan.refused,
-              ElementsAre(Pair("app", "requires db ^1.2.0, which is not installed or not enabled")));
+  EXPECT_THAT(
+      plan.refused,
+      ElementsAre(Pair("app", "requires db ^1.2.0, which is not installed or not enabled")));
 }
 
 TEST(DependencyResolver, IncompatibleVersion) {
-  const auto plan =
-      Plugins().add("app", "1.0.0", {{"db", "^2.0.0"}}).add("db", "1.4.0").plan();
+  const auto plan = Plugins().add("app", "1.0.0", {{"db", "^2.0.0"}}).add("db", "1.4.0").plan();
   EXPECT_THAT(plan.start_order, ElementsAre("db"));
   EXPECT_THAT(plan.refused, ElementsAre(Pair("app", "requires db ^2.0.0, but db is 1.4.0")));
 }
@@ -115,10 +119,8 @@ TEST(DependencyResolver, PrereleaseIsNotInAPlainRange) {
 }
 
 TEST(DependencyResolver, FirstFailingRequirementIsTheReason) {
-  const auto plan = Plugins()
-                        .add("app", "1.0.0", {{"db", "^2.0.0"}, {"gone", "*"}})
-                        .add("db", "1.0.0")
-                        .plan();
+  const auto plan =
+      Plugins().add("app", "1.0.0", {{"db", "^2.0.0"}, {"gone", "*"}}).add("db", "1.0.0").plan();
   EXPECT_THAT(plan.refused, ElementsAre(Pair("app", "requires db ^2.0.0, but db is 1.0.0")));
 }
 
@@ -145,6 +147,24 @@ TEST(DependencyResolver, ThreePluginCycle) {
                                                  Pair("c", "dependency cycle: a -> b -> c -> a")));
 }
 
+TEST(DependencyResolver, EveryMemberOfACycleIsRefusedAsSuch) {
+  // a -> c -> b -> a is a cycle through all three; a depth-first search from a meets the
+  // shorter cycle a -> b -> a first and reaches c only afterwards. c must still be refused for
+  // the cycle it is part of, not as a mere dependent of a refused plugin.
+  const auto plan = Plugins()
+                        .add("a", "1.0.0", {{"b", "*"}, {"c", "*"}})
+                        .add("b", "1.0.0", {{"a", "*"}})
+                        .add("c", "1.0.0", {{"b", "*"}})
+                        .plan();
+  EXPECT_THAT(plan.start_order, IsEmpty());
+  ASSERT_EQ(plan.refused.size(), 3u);
+  for (const auto& [name, reason] : plan.refused) {
+    SCOPED_TRACE(name);
+    EXPECT_THAT(reason, StartsWith("dependency cycle: "));
+    EXPECT_THAT(reason, HasSubstr(name));
+  }
+}
+
 TEST(DependencyResolver, CycleEnteredFromOutsideNamesOnlyItsMembers) {
   // "entry" depends on the cycle x <-> y but is not part of it.
   const auto plan = Plugins()
@@ -153,14 +173,14 @@ TEST(DependencyResolver, CycleEnteredFromOutsideNamesOnlyItsMembers) {
                         .add("y", "1.0.0", {{"x", "*"}})
                         .plan();
   EXPECT_THAT(plan.start_order, IsEmpty());
-  EXPECT_THAT(plan.refused,
-              UnorderedElementsAre(Pair("entry", "depends on x, which was refused"),
-                                   Pair("x", "dependency cycle: x -> y -> x"),
-                                   Pair("y", "dependency cycle: x -> y -> x")));
+  EXPECT_THAT(plan.refused, UnorderedElementsAre(Pair("entry", "depends on x, which was refused"),
+                                                 Pair("x", "dependency cycle: x -> y -> x"),
+                                                 Pair("y", "dependency cycle: x -> y -> x")));
 }
 
 TEST(DependencyResolver, SelfDependencyIsACycle) {
-  const auto plan = Plugins().add("narcissus", "1.0.0", {{"narcissus", "*"}}).add("ok", "1.0.0").plan();
+  const auto plan =
+      Plugins().add("narcissus", "1.0.0", {{"narcissus", "*"}}).add("ok", "1.0.0").plan();
   EXPECT_THAT(plan.start_order, ElementsAre("ok"));
   EXPECT_THAT(plan.refused,
               ElementsAre(Pair("narcissus", "dependency cycle: narcissus -> narcissus")));
@@ -175,12 +195,12 @@ TEST(DependencyResolver, RefusalPropagatesTransitively) {
                         .add("log", "1.0.0")
                         .plan();
   EXPECT_THAT(plan.start_order, ElementsAre("log"));
-  EXPECT_THAT(plan.refused,
-              UnorderedElementsAre(
-                  Pair("db", "requires driver ^3, which is not installed or not enabled"),
-                  Pair("app", "depends on db, which was refused"),
-                  Pair("web", "depends on app, which was refused"),
-                  Pair("admin", "depends on web, which was refused")));
+  EXPECT_THAT(
+      plan.refused,
+      UnorderedElementsAre(Pair("db", "requires driver ^3, which is not installed or not enabled"),
+                           Pair("app", "depends on db, which was refused"),
+                           Pair("web", "depends on app, which was refused"),
+                           Pair("admin", "depends on web, which was refused")));
 }
 
 TEST(DependencyResolver, RefusedAndStartedAreDisjointAndComplete) {

@@ -35,8 +35,8 @@ struct FakeEnv {
 
 FakeEnv StandardEnv() {
   FakeEnv env;
-  env.vars = {{"HOST", "db.local"}, {"PORT", "5432"}, {"EMPTY", ""}, {"A_1", "x"},
-              {"lower", "low"}};
+  env.vars = {
+      {"HOST", "db.local"}, {"PORT", "5432"}, {"EMPTY", ""}, {"A_1", "x"}, {"lower", "low"}};
   return env;
 }
 
@@ -62,12 +62,12 @@ TEST(Interpolate, ExpandsEveryForm) {
       {"${UNSET:-with space}", "with space"},  // defaults are free text
       {"$$", "$"},
       {"$$$$", "$$"},
-      {"$${HOST}", "${HOST}"},                 // escaped: not interpolated
+      {"$${HOST}", "${HOST}"},  // escaped: not interpolated
       {"pa$$word", "pa$word"},
-      {"$", "$"},                              // a lone dollar is kept
+      {"$", "$"},  // a lone dollar is kept
       {"cost: $5", "cost: $5"},
       {"a$", "a$"},
-      {"$HOST", "$HOST"},                      // only the braced form is interpolated
+      {"$HOST", "$HOST"},  // only the braced form is interpolated
       {"$$$", "$$"},
       {"}{", "}{"},
   };
@@ -159,12 +159,14 @@ TEST(InterpolateTree, KeepsQuotedAndPlainScalarsApart) {
   interpolate_tree(root, env.lookup(), checker);
   EXPECT_EQ(checker.integer(root["plain"], "plain", 0, 65535), 5432);
   EXPECT_EQ(checker.integer(root["quoted"], "quoted", 0, 65535), std::nullopt);
-  EXPECT_THAT(checker.problems(), ElementsAre("f.yaml:2:9: quoted: expected an integer, got '5432'"));
+  EXPECT_THAT(checker.problems(),
+              ElementsAre("f.yaml:2:9: quoted: expected an integer, got '5432'"));
 }
 
 TEST(InterpolateTree, ReportsEachProblemWithPathAndLocation) {
   FakeEnv env = StandardEnv();
-  YAML::Node root = YAML::Load("a:\n  b: ${NOPE}\n  list:\n    - ok\n    - ${BAD NAME}\nc: ${HOST\n");
+  YAML::Node root =
+      YAML::Load("a:\n  b: ${NOPE}\n  list:\n    - ok\n    - ${BAD NAME}\nc: ${HOST\n");
   YamlChecker checker("f.yaml");
   interpolate_tree(root, env.lookup(), checker);
   EXPECT_THAT(

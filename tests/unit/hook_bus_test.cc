@@ -252,9 +252,9 @@ TEST(HookBus, ThrowingFilterKeepsTheLastGoodValue) {
   log.attach(bus);
   OwnerView plugin(bus, "flaky");
   bus.on(kNumber, [](const int& v) { return v + 1; }, {.priority = 1});
-  plugin.on(
-      kNumber, [](const int& v) -> int { throw std::invalid_argument("bad " + std::to_string(v)); },
-      {.priority = 2});
+  plugin.on(kNumber,
+            [](const int& v) -> int { throw std::invalid_argument("bad " + std::to_string(v)); },
+            {.priority = 2});
   bus.on(kNumber, [](const int& v) { return v * 10; }, {.priority = 3});
   EXPECT_EQ(bus.apply(kNumber, 1), 20);  // (1 + 1), the throw is skipped, then * 10
   const auto failures = log.take();
@@ -341,22 +341,25 @@ TEST(HookBus, KindMismatchIsRefused) {
 TEST(HookBus, ErasedSubscriptionRefusalsReturnZeroWithAMessage) {
   HookBus bus;
   std::string error;
-  EXPECT_EQ(bus.subscribe_as(Owner{"p", nullptr}, "", sdk::HookKind::action, "int",
-                             [](void*, std::string&) { return true; }, {}, error),
+  EXPECT_EQ(bus.subscribe_as(
+                Owner{"p", nullptr}, "", sdk::HookKind::action, "int",
+                [](void*, std::string&) { return true; }, {}, error),
             0u);
   EXPECT_EQ(error, "hook name must not be empty");
   error.clear();
-  EXPECT_EQ(bus.subscribe_as(Owner{"p", nullptr}, "h", sdk::HookKind::action, "int", nullptr, {},
-                             error),
-            0u);
+  EXPECT_EQ(
+      bus.subscribe_as(Owner{"p", nullptr}, "h", sdk::HookKind::action, "int", nullptr, {}, error),
+      0u);
   EXPECT_EQ(error, "listener for hook 'h' is empty");
   error.clear();
-  EXPECT_NE(bus.subscribe_as(Owner{"p", nullptr}, "h", sdk::HookKind::action, "int",
-                             [](void*, std::string&) { return true; }, {}, error),
+  EXPECT_NE(bus.subscribe_as(
+                Owner{"p", nullptr}, "h", sdk::HookKind::action, "int",
+                [](void*, std::string&) { return true; }, {}, error),
             0u);
   EXPECT_EQ(error, "");
-  EXPECT_EQ(bus.subscribe_as(Owner{"q", nullptr}, "h", sdk::HookKind::action, "long",
-                             [](void*, std::string&) { return true; }, {}, error),
+  EXPECT_EQ(bus.subscribe_as(
+                Owner{"q", nullptr}, "h", sdk::HookKind::action, "long",
+                [](void*, std::string&) { return true; }, {}, error),
             0u);
   EXPECT_EQ(error, "hook 'h' carries int, not long");
 }
@@ -459,14 +462,18 @@ TEST(HookBus, ListenerUnsubscribingDuringDispatchTakesEffectNextTime) {
   HookBus bus;
   std::vector<std::string> calls;
   sdk::SubscriptionId victim = 0, self = 0;
-  bus.on(kGreet, [&](const Greeting&) {
-    calls.push_back("remover");
-    bus.unsubscribe(victim);
-  }, {.priority = 1});
-  self = bus.on(kGreet, [&](const Greeting&) {
-    calls.push_back("once");
-    bus.unsubscribe(self);
-  }, {.priority = 2});
+  bus.on(kGreet,
+         [&](const Greeting&) {
+           calls.push_back("remover");
+           bus.unsubscribe(victim);
+         },
+         {.priority = 1});
+  self = bus.on(kGreet,
+                [&](const Greeting&) {
+                  calls.push_back("once");
+                  bus.unsubscribe(self);
+                },
+                {.priority = 2});
   victim = bus.on(kGreet, [&](const Greeting&) { calls.push_back("victim"); }, {.priority = 3});
   bus.fire(kGreet, Greeting{});
   EXPECT_THAT(calls, ElementsAre("remover", "once", "victim"));
@@ -573,8 +580,10 @@ TEST(HookBus, ConcurrentDispatchWhileListenersChange) {
     dispatchers.emplace_back([&, t] {
       sdk::ActionRef<Greeting> greet(bus, kGreet);
       for (int i = 0; i < kDispatches; ++i) {
-        if ((i & 1) == 0) greet.fire(Greeting{"t" + std::to_string(t)});
-        else bus.fire(kGreet, Greeting{});
+        if ((i & 1) == 0)
+          greet.fire(Greeting{"t" + std::to_string(t)});
+        else
+          bus.fire(kGreet, Greeting{});
         // The filter's only listener is never removed: the value must always be transformed.
         if (i % 64 == 0 && bus.apply(kNumber, i) != i + 1) wrong_filter_results.fetch_add(1);
       }

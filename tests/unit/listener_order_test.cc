@@ -92,8 +92,24 @@ TEST(ListenerOrder, CycleWarnsAndFallsBackToPriority) {
   EXPECT_THAT(Owners(in, result), ElementsAre("c", "b", "a"));
   ASSERT_THAT(result.warnings, SizeIs(1));
   EXPECT_EQ(result.warnings[0],
-            "before/after constraints form a cycle among [a, b]; those listeners run by priority "
-            "and registration order");
+            "before/after constraints form a cycle among [a, b]; it is broken at b, the rest keep "
+            "their constraints");
+}
+
+TEST(ListenerOrder, CycleDoesNotDropConstraintsOutsideIt) {
+  // a and b name each other; c only asks to run after a, which is satisfiable. The cycle is
+  // broken by priority, and c still runs after a; the warning names the cycle's members only.
+  const std::vector<OrderInput> in = {L("a", 20, 1, {"b"}), L("b", 10, 2, {"a"}),
+                                      L("c", 1, 3, {}, {"a"})};
+  const auto result = resolve_listener_order(in);
+  ExpectPermutation(in, result);
+  const auto owners = Owners(in, result);
+  const auto pos = [&](const std::string& owner) {
+    return std::find(owners.begin(), owners.end(), owner) - owners.begin();
+  };
+  EXPECT_GT(pos("c"), pos("a")) << testing::PrintToString(owners);
+  ASSERT_THAT(result.warnings, SizeIs(1));
+  EXPECT_THAT(result.warnings[0], HasSubstr("cycle among [a, b]"));
 }
 
 TEST(ListenerOrder, AfterCycleIsDetectedToo) {

@@ -171,7 +171,8 @@ TEST(Manifest, FieldProblems) {
        "plugin.yaml:5:5: requires[0]: expected a map, got 'hello'"},
       {"name: greeter\nversion: 1.0.0\nabi: 1\nrequires:\n  - version: ^1.0.0\n",
        "plugin.yaml:5:5: requires[0].name: missing"},
-      {"name: greeter\nversion: 1.0.0\nabi: 1\nrequires:\n  - name: hello\n    version: '>=1.2.z'\n",
+      {"name: greeter\nversion: 1.0.0\nabi: 1\nrequires:\n  - name: hello\n    version: "
+       "'>=1.2.z'\n",
        "plugin.yaml:6:14: requires[0].version: invalid version range '>=1.2.z': bad version "
        "'1.2.z'"},
       {"name: greeter\nversion: 1.0.0\nabi: 1\nrequires:\n  - name: hello\n    range: ^1\n",
@@ -228,8 +229,8 @@ TEST(ManifestSettings, SchemaIsParsed) {
   ASSERT_THAT(m.settings, SizeIs(8));
   std::vector<std::string> names;
   for (const auto& s : m.settings) names.push_back(s.name);
-  EXPECT_THAT(names,
-              ElementsAre("greeting", "count", "ratio", "verbose", "tags", "mode", "token", "note"));
+  EXPECT_THAT(
+      names, ElementsAre("greeting", "count", "ratio", "verbose", "tags", "mode", "token", "note"));
 
   const auto* greeting = FindSpec(m, "greeting");
   EXPECT_EQ(greeting->type, SettingSpec::Type::string);
@@ -292,7 +293,8 @@ TEST(ManifestSettings, SchemaProblems) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.settings);
-    EXPECT_THAT(Problems(std::string(kHeader) + "settings:\n" + c.settings), ElementsAre(c.problem));
+    EXPECT_THAT(Problems(std::string(kHeader) + "settings:\n" + c.settings),
+                ElementsAre(c.problem));
   }
   EXPECT_THAT(Problems(std::string(kHeader) + "settings: [a]\n"),
               ElementsAre("plugin.yaml:4:11: settings: expected a map, got a list"));
@@ -356,18 +358,19 @@ TEST_F(ValidateSettings, ValueProblems) {
     std::string problem;
   };
   const std::vector<Case> cases = {
-      {"greeting: [a]", "lore.yaml:1:11: plugins.greeter.settings.greeting: expected a string, "
-                        "got a list"},
-      {"greeting: ''", "lore.yaml:1:11: plugins.greeter.settings.greeting: expected a length of "
-                       "at least 1, got 0"},
+      {"greeting: [a]",
+       "lore.yaml:1:11: plugins.greeter.settings.greeting: expected a string, "
+       "got a list"},
+      {"greeting: ''",
+       "lore.yaml:1:11: plugins.greeter.settings.greeting: expected a length of "
+       "at least 1, got 0"},
       {"greeting: Hello world",
        "lore.yaml:1:11: plugins.greeter.settings.greeting: expected a length of at most 8, got 11"},
       {"count: abc",
        "lore.yaml:1:8: plugins.greeter.settings.count: expected an integer, got 'abc'"},
       {"count: 2.5",
        "lore.yaml:1:8: plugins.greeter.settings.count: expected an integer, got '2.5'"},
-      {"count: '3'",
-       "lore.yaml:1:8: plugins.greeter.settings.count: expected an integer, got '3'"},
+      {"count: '3'", "lore.yaml:1:8: plugins.greeter.settings.count: expected an integer, got '3'"},
       {"count: 0", "lore.yaml:1:8: plugins.greeter.settings.count: expected at least 1, got 0"},
       {"count: 11", "lore.yaml:1:8: plugins.greeter.settings.count: expected at most 10, got 11"},
       {"ratio: high",
@@ -377,8 +380,9 @@ TEST_F(ValidateSettings, ValueProblems) {
        "lore.yaml:1:8: plugins.greeter.settings.ratio: expected at least 0, got -0.25"},
       {"verbose: 1",
        "lore.yaml:1:10: plugins.greeter.settings.verbose: expected true or false, got '1'"},
-      {"tags: a", "lore.yaml:1:7: plugins.greeter.settings.tags: expected a list of strings, got "
-                  "'a'"},
+      {"tags: a",
+       "lore.yaml:1:7: plugins.greeter.settings.tags: expected a list of strings, got "
+       "'a'"},
       {"tags: [a, {b: 1}]",
        "lore.yaml:1:11: plugins.greeter.settings.tags[1]: expected a string, got a map"},
       {"tags: [a, b, c, d]",

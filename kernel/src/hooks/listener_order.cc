@@ -4,6 +4,8 @@
 #include <set>
 #include <tuple>
 
+#include "core/strongly_connected.h"
+
 namespace lore {
 
 OrderResult resolve_listener_order(const std::vector<OrderInput>& listeners) {
@@ -17,7 +19,6 @@ OrderResult resolve_listener_order(const std::vector<OrderInput>& listeners) {
   std::vector<std::vector<std::size_t>> edges(n);
   std::vector<std::size_t> indegree(n, 0);
   auto add_edge = [&](std::size_t from, std::size_t to) {
-    if (from == to) return;
     edges[from].push_back(to);
     ++indegree[to];
   };
@@ -40,28 +41,45 @@ OrderResult resolve_listener_order(const std::vector<OrderInput>& listeners) {
   OrderResult result;
   result.order.reserve(n);
   std::vector<bool> placed(n, false);
-  while (!ready.empty()) {
-    std::size_t next = *ready.begin();
-    ready.erase(ready.begin());
+  std::vector<bool> cycle_reported(n, false);
+  auto place = [&](std::size_t next) {
     placed[next] = true;
     result.order.push_back(next);
     for (std::size_t to : edges[next])
-      if (--indegree[to] == 0) ready.insert(to);
-  }
-
-  if (result.order.size() < n) {
-    std::vector<std::size_t> rest;
-    std::string names;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (placed[i]) continue;
-      rest.push_back(i);
-      if (!names.empty()) names += ", ";
-      names += listeners[i].owner;
+      if (!placed[to] && --indegree[to] == 0) ready.insert(to);
+  };
+  while (result.order.size() < n) {
+    if (!ready.empty()) {
+      std::size_t next = *ready.begin();
+      ready.erase(ready.begin());
+      place(next);
+      continue;
     }
-    std::sort(rest.begin(), rest.end(), by_rank);
-    result.order.insert(result.order.end(), rest.begin(), rest.end());
-    result.warnings.push_back("before/after constraints form a cycle among [" + names +
-                              "]; those listeners run by priority and registration order");
+    // Stalled: some constraints form a cycle. Break it at its best-ranked member and go on, so
+    // constraints outside the cycle still hold.
+    std::vector<std::vector<std::size_t>> remaining(n);
+    for (std::size_t v = 0; v < n; ++v)
+      if (!placed[v])
+        for (std::size_t w : edges[v])
+          if (!placed[w]) remaining[v].push_back(w);
+    std::vector<std::size_t> breakers;
+    for (const auto& component : strongly_connected_components(remaining)) {
+      if (component.size() < 2 || placed[component.front()]) continue;
+      std::size_t best = *std::min_element(component.begin(), component.end(), by_rank);
+      breakers.push_back(best);
+      if (cycle_reported[best]) continue;
+      std::string names;
+      for (std::size_t v : component) {
+        cycle_reported[v] = true;
+        if (!names.empty()) names += ", ";
+        names += listeners[v].owner;
+      }
+      result.warnings.push_back("before/after constraints form a cycle among [" + names +
+                                "]; it is broken at " + listeners[best].owner +
+                                ", the rest keep their constraints");
+    }
+    std::size_t forced = *std::min_element(breakers.begin(), breakers.end(), by_rank);
+    place(forced);
   }
   return result;
 }

@@ -16,6 +16,15 @@ std::string shape_of(const std::vector<std::string>& segments) {
   return shape.empty() ? "/" : shape;
 }
 
+// True when `a` has a literal where `b` has a parameter, at the first position they differ.
+bool more_specific(const Route& a, const Route& b) {
+  for (std::size_t i = 0; i < std::min(a.segments.size(), b.segments.size()); ++i) {
+    bool pa = is_parameter(a.segments[i]), pb = is_parameter(b.segments[i]);
+    if (pa != pb) return !pa;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<std::string_view> RouteTable::split_path(std::string_view path) {
@@ -69,14 +78,6 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
 
   auto next = std::make_shared<Snapshot>(*current);
   next->push_back(std::move(route));
-  // Literal segments win over parameters: sort so that more specific templates match first.
-  std::stable_sort(next->begin(), next->end(), [](const auto& a, const auto& b) {
-    for (std::size_t i = 0; i < std::min(a->segments.size(), b->segments.size()); ++i) {
-      bool pa = is_parameter(a->segments[i]), pb = is_parameter(b->segments[i]);
-      if (pa != pb) return !pa;
-    }
-    return false;
-  });
   routes_.store(std::move(next));
   return sdk::Status::ok();
 }
@@ -122,7 +123,9 @@ RouteTable::Lookup RouteTable::find(sdk::http::Method method, std::string_view p
         result.allowed.push_back(route->spec.method);
       continue;
     }
-    if (result.match) continue;  // first (most specific) match wins
+    // Of two templates matching the same path, the one with a literal segment where the other
+    // has a parameter (earliest such position) wins: /users/me beats /users/{id}.
+    if (result.match && !more_specific(*route, *result.match->route)) continue;
     RouteMatch match{route, {}};
     for (std::size_t i = 0; i < segments.size(); ++i) {
       const auto& s = route->segments[i];
