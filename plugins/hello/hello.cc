@@ -25,7 +25,8 @@ class Hello {
 
     if (auto s = ctx.hooks().declare(greeted); !s) return s;
     if (auto s = ctx.hooks().declare(greeting_text); !s) return s;
-    ctx.hooks().on(greeting_text, [punctuation](const std::string& text) { return text + punctuation; });
+    ctx.hooks().on(greeting_text,
+                   [punctuation](const std::string& text) { return text + punctuation; });
     ctx.hooks().on(hooks::plugin_started, [&log = ctx.log()](const PluginLifecycleEvent& event) {
       log.debug("plugin " + event.name + " " + event.version + " started");
     });
@@ -41,7 +42,9 @@ class Hello {
     route.access = http::Access::anonymous;
     route.execution = Execution::reactor;  // pure in-memory work
     route.openapi = {{"parameters",
-                      {{{"name", "name"}, {"in", "query"}, {"required", false},
+                      {{{"name", "name"},
+                        {"in", "query"},
+                        {"required", false},
                         {"schema", {{"type", "string"}, {"maxLength", 64}}}}}}};
     return ctx.routes().add(route, [greeting, filter, announce](const http::Request& request) {
       const std::string name = request.query_param("name").value_or("world");

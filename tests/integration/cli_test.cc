@@ -22,8 +22,9 @@ TEST(Cli, VersionPrintsAbiAndFingerprint) {
 }
 
 TEST(Cli, CheckConfigAcceptsTheShippedConfiguration) {
-  auto [status, output] = run_lore({"check-config", "-c", LORE_SOURCE_DIR "/config/lore.yaml",
-                                    "--set", std::string("plugin_paths=[") + LORE_PLUGIN_DIR + "]"});
+  auto [status, output] =
+      run_lore({"check-config", "-c", LORE_SOURCE_DIR "/config/lore.yaml", "--set",
+                std::string("plugin_paths=[") + LORE_PLUGIN_DIR + "]"});
   EXPECT_EQ(status, 0) << output;
   EXPECT_THAT(output, HasSubstr("configuration OK"));
 }
@@ -40,8 +41,11 @@ TEST(Cli, CheckConfigReportsEveryProblemWithItsLocation) {
   auto [status, output] = run_lore({"check-config", "-c", file.string(), "--set",
                                     std::string("plugin_paths=[") + LORE_PLUGIN_DIR + "]"});
   EXPECT_EQ(status, 2) << output;
-  EXPECT_THAT(output, HasSubstr(file.string() + ":2:9: server.port: expected an integer, got 'eighty'"));
-  EXPECT_THAT(output, HasSubstr(file.string() + ":3:3: server.treads: unknown key; expected one of: host, port, threads"));
+  EXPECT_THAT(output,
+              HasSubstr(file.string() + ":2:9: server.port: expected an integer, got 'eighty'"));
+  EXPECT_THAT(output,
+              HasSubstr(file.string() +
+                        ":3:3: server.treads: unknown key; expected one of: host, port, threads"));
 }
 
 TEST(Cli, CheckConfigValidatesPluginSettingsAgainstTheManifest) {
@@ -53,33 +57,46 @@ TEST(Cli, CheckConfigValidatesPluginSettingsAgainstTheManifest) {
   auto [status, output] = run_lore({"check-config", "-c", file.string(), "--set",
                                     std::string("plugin_paths=[") + LORE_PLUGIN_DIR + "]"});
   EXPECT_EQ(status, 2) << output;
-  EXPECT_THAT(output, HasSubstr(":3:27: plugins.hello.settings.greeting: expected a length of at least 1, got 0"));
-  EXPECT_THAT(output, HasSubstr("plugins.hello.settings.punctuation: expected one of: !, ., ?; got ';'"));
+  EXPECT_THAT(
+      output,
+      HasSubstr(":3:27: plugins.hello.settings.greeting: expected a length of at least 1, got 0"));
+  EXPECT_THAT(output,
+              HasSubstr("plugins.hello.settings.punctuation: expected one of: !, ., ?; got ';'"));
 }
 
 TEST(Cli, SetOverridesAreValidatedAndNamedInErrors) {
-  auto [status, output] = run_lore({"check-config", "-c", LORE_SOURCE_DIR "/config/lore.yaml",
-                                    "--set", "server.port=99999"});
+  auto [status, output] = run_lore(
+      {"check-config", "-c", LORE_SOURCE_DIR "/config/lore.yaml", "--set", "server.port=99999"});
   EXPECT_EQ(status, 2) << output;
-  EXPECT_THAT(output, HasSubstr("--set server.port: server.port: expected an integer from 0 to 65535, got 99999"));
+  EXPECT_THAT(
+      output,
+      HasSubstr("--set server.port: server.port: expected an integer from 0 to 65535, got 99999"));
 }
 
 TEST(Cli, PluginsListsStatesAndReasons) {
   TempDir dir;
-  auto file = dir.write("lore.yaml", kernel_yaml(0, "  hello: { enabled: true }\n  needs-missing: { enabled: true }\n"));
+  auto file =
+      dir.write("lore.yaml",
+                kernel_yaml(0, "  hello: { enabled: true }\n  needs-missing: { enabled: true }\n"));
   auto [status, output] = run_lore({"plugins", "-c", file.string()});
   EXPECT_EQ(status, 0) << output;
   EXPECT_THAT(output, testing::ContainsRegex("hello +1\\.0\\.0 +running"));
-  EXPECT_THAT(output, testing::ContainsRegex("needs-missing +1\\.0\\.0 +refused +requires does-not-exist \\^1\\.0\\.0"));
+  EXPECT_THAT(output,
+              testing::ContainsRegex(
+                  "needs-missing +1\\.0\\.0 +refused +requires does-not-exist \\^1\\.0\\.0"));
   EXPECT_THAT(output, testing::ContainsRegex("wrong-abi +1\\.0\\.0 +disabled"));
 }
 
 TEST(Cli, HooksPrintsTheResolvedOrderWithReasons) {
   TempDir dir;
-  auto file = dir.write("lore.yaml", kernel_yaml(0, "  hello: { enabled: true }\n  greeter-fan: { enabled: true }\n"));
+  auto file =
+      dir.write("lore.yaml",
+                kernel_yaml(0, "  hello: { enabled: true }\n  greeter-fan: { enabled: true }\n"));
   auto [status, output] = run_lore({"hooks", "-c", file.string(), "hello.greeting"});
   EXPECT_EQ(status, 0) << output;
-  EXPECT_THAT(output, HasSubstr("hello.greeting  (filter of std::__cxx11::basic_string<char>, declared by hello)"));
+  EXPECT_THAT(
+      output,
+      HasSubstr("hello.greeting  (filter of std::__cxx11::basic_string<char>, declared by hello)"));
   EXPECT_THAT(output, HasSubstr("1. hello  priority 10"));
   EXPECT_THAT(output, HasSubstr("2. greeter-fan  priority 1, registered #"));
   EXPECT_THAT(output, HasSubstr(", after hello"));

@@ -59,8 +59,9 @@ TEST_F(LoreServer, EveryErrorUsesTheEnvelope) {
   expect_envelope(wrong_method, 405, "method_not_allowed");
   EXPECT_EQ(wrong_method.header("allow"), "GET");
   expect_envelope(get(url("/api/v1/plugins")), 401, "unauthenticated");
-  expect_envelope(get(url("/api/v1/plugins"), {{"Authorization", "Bearer wrong-token-wrong-token"}}),
-                  401, "unauthenticated");
+  expect_envelope(
+      get(url("/api/v1/plugins"), {{"Authorization", "Bearer wrong-token-wrong-token"}}), 401,
+      "unauthenticated");
   expect_envelope(get(url("/api/v1/hello?name=")), 400, "invalid_name");
   expect_envelope(http("POST", url("/api/v1/hello"), std::string(2 << 20, 'x')), 413,
                   "payload_too_large");
@@ -76,7 +77,8 @@ TEST_F(LoreServer, KeepsAWellFormedRequestId) {
 }
 
 TEST_F(LoreServer, AdminSeesPluginsAndOpenApiListsPluginRoutes) {
-  auto plugins = get(url("/api/v1/plugins"), {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  auto plugins =
+      get(url("/api/v1/plugins"), {{"Authorization", std::string("Bearer ") + kAdminToken}});
   ASSERT_EQ(plugins.status, 200) << plugins.body;
   bool found = false;
   const auto listed = plugins.json();
@@ -103,11 +105,13 @@ TEST_F(LoreServer, MetricsCountRequestsHooksAndPlugins) {
   ASSERT_EQ(get(url("/api/v1/hello")).status, 200);
   auto metrics = get(url("/metrics"));
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find(
-                "lore_http_requests_total{method=\"GET\",route=\"/api/v1/hello\",status=\"200\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.body.find(
+          "lore_http_requests_total{method=\"GET\",route=\"/api/v1/hello\",status=\"200\"} 1"),
+      std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("lore_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/hello\""),
+  EXPECT_NE(metrics.body.find(
+                "lore_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/hello\""),
             std::string::npos);
   EXPECT_NE(metrics.body.find("lore_hook_dispatches_total{hook=\"hello.greeting\"} 1"),
             std::string::npos);

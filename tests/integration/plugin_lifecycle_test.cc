@@ -13,8 +13,8 @@
 namespace lore::test {
 namespace {
 
-using ::testing::HasSubstr;
 using sdk::http::Method;
+using ::testing::HasSubstr;
 
 constexpr const char* kAllBadPlugins =
     "  hello: { enabled: true }\n"
@@ -46,11 +46,13 @@ TEST(PluginLifecycle, RefusesEachBadPluginWithItsReasonAndKeepsServing) {
   EXPECT_EQ(state_of(*kernel, "hello"), "running");
   EXPECT_EQ(state_of(*kernel, "greeter-fan"), "running");
   EXPECT_EQ(state_of(*kernel, "wrong-abi"), "refused");
-  EXPECT_THAT(reason_of(*kernel, "wrong-abi"), HasSubstr("built for SDK ABI 999, kernel speaks ABI 1"));
+  EXPECT_THAT(reason_of(*kernel, "wrong-abi"),
+              HasSubstr("built for SDK ABI 999, kernel speaks ABI 1"));
   EXPECT_EQ(state_of(*kernel, "wrong-fingerprint"), "refused");
   EXPECT_THAT(reason_of(*kernel, "wrong-fingerprint"), HasSubstr("build fingerprint mismatch"));
   EXPECT_EQ(state_of(*kernel, "no-descriptor"), "refused");
-  EXPECT_THAT(reason_of(*kernel, "no-descriptor"), HasSubstr("does not export lore_plugin_descriptor"));
+  EXPECT_THAT(reason_of(*kernel, "no-descriptor"),
+              HasSubstr("does not export lore_plugin_descriptor"));
   EXPECT_EQ(state_of(*kernel, "needs-missing"), "refused");
   EXPECT_EQ(reason_of(*kernel, "needs-missing"),
             "requires does-not-exist ^1.0.0, which is not installed or not enabled");
@@ -115,8 +117,9 @@ TEST(PluginLifecycle, ThrowingActionListenerDoesNotStopTheOthers) {
 }
 
 TEST(PluginLifecycle, RepeatedFailuresDisableThePluginAutomatically) {
-  auto kernel = offline_kernel("  flaky: { enabled: true }\n",
-                               "plugin_policy: { failure_threshold: 3, failure_window_ms: 60000 }\n");
+  auto kernel =
+      offline_kernel("  flaky: { enabled: true }\n",
+                     "plugin_policy: { failure_threshold: 3, failure_window_ms: 60000 }\n");
   ASSERT_EQ(state_of(*kernel, "flaky"), "running");
   // Client errors thrown on purpose are not failures of the plugin.
   for (int i = 0; i < 5; ++i)
@@ -172,23 +175,26 @@ TEST(PluginLifecycle, ReloadDisablesUnloadsReenablesAndAppliesNewSettings) {
   for (const auto& hook : kernel->hooks().describe())
     for (const auto& listener : hook.listeners) EXPECT_NE(listener.owner, "hello");
 
-  kernel->reload(config_from_yaml(
-      kernel_yaml(0, "  hello: { enabled: true, settings: { greeting: Bonjour, punctuation: '?' } }\n")));
+  kernel->reload(config_from_yaml(kernel_yaml(
+      0, "  hello: { enabled: true, settings: { greeting: Bonjour, punctuation: '?' } }\n")));
   EXPECT_EQ(state_of(*kernel, "hello"), "running");
   EXPECT_EQ(greeting(*kernel), "Bonjour, world?");
 
-  kernel->reload(config_from_yaml(kernel_yaml(0, "  hello: { enabled: true, settings: { greeting: Hi } }\n")));
+  kernel->reload(
+      config_from_yaml(kernel_yaml(0, "  hello: { enabled: true, settings: { greeting: Hi } }\n")));
   EXPECT_EQ(greeting(*kernel), "Hi, world!");
 }
 
 TEST(PluginLifecycle, InvalidSettingsRefuseThePluginWithTheLocation) {
-  auto kernel = offline_kernel("  hello: { enabled: true, settings: { greting: Hi, punctuation: ';' } }\n");
+  auto kernel =
+      offline_kernel("  hello: { enabled: true, settings: { greting: Hi, punctuation: ';' } }\n");
   EXPECT_EQ(state_of(*kernel, "hello"), "refused");
   const auto reason = reason_of(*kernel, "hello");
   EXPECT_THAT(reason, HasSubstr("test.yaml:"));
   EXPECT_THAT(reason, HasSubstr("plugins.hello.settings.greting: unknown setting of plugin hello; "
                                 "expected one of: greeting, punctuation"));
-  EXPECT_THAT(reason, HasSubstr("plugins.hello.settings.punctuation: expected one of: !, ., ?; got ';'"));
+  EXPECT_THAT(reason,
+              HasSubstr("plugins.hello.settings.punctuation: expected one of: !, ., ?; got ';'"));
 }
 
 TEST(PluginLifecycle, DisablingADependencyStopsItsDependentsAndReenablingRestoresBoth) {
@@ -208,15 +214,14 @@ TEST(PluginLifecycle, DisablingADependencyStopsItsDependentsAndReenablingRestore
 TEST(PluginLifecycle, InFlightRequestFinishesBeforeThePluginIsUnloaded) {
   const std::string library = plugin_library(LORE_TEST_PLUGIN_DIR, "flaky");
   const auto port = free_port();
-  Kernel kernel(config_from_yaml(kernel_yaml(
-      port, "  flaky: { enabled: true, settings: { delay_ms: 700 } }\n")));
+  Kernel kernel(config_from_yaml(
+      kernel_yaml(port, "  flaky: { enabled: true, settings: { delay_ms: 700 } }\n")));
   kernel.start();
   ASSERT_EQ(state_of(kernel, "flaky"), "running");
 
   HttpResult slow;
-  std::thread client([&] {
-    slow = get("http://127.0.0.1:" + std::to_string(port) + "/api/v1/flaky/slow");
-  });
+  std::thread client(
+      [&] { slow = get("http://127.0.0.1:" + std::to_string(port) + "/api/v1/flaky/slow"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the request is now running
   kernel.reload(config_from_yaml(kernel_yaml(port, "  flaky: { enabled: false }\n")));
   client.join();

@@ -100,7 +100,7 @@ TEST_F(RunningLore, ConcurrentRequestsOfEveryMethodAreAnsweredCorrectly) {
   // answer every method, routed or not, from many threads at once.
   start("  hello: { enabled: true }\n");
   const std::vector<std::pair<std::string, long>> cases = {
-      {"GET", 200}, {"HEAD", 200}, {"POST", 405}, {"PUT", 405},
+      {"GET", 200},   {"HEAD", 200},   {"POST", 405},   {"PUT", 405},
       {"PATCH", 405}, {"DELETE", 405}, {"OPTIONS", 405}};
   std::atomic<int> wrong{0}, done{0};
   std::vector<std::thread> threads;

@@ -23,7 +23,8 @@ struct HttpResult {
 HttpResult http(const std::string& method, const std::string& url, const std::string& body = {},
                 const std::map<std::string, std::string>& headers = {}, long timeout_ms = 10000);
 
-inline HttpResult get(const std::string& url, const std::map<std::string, std::string>& headers = {}) {
+inline HttpResult get(const std::string& url,
+                      const std::map<std::string, std::string>& headers = {}) {
   return http("GET", url, {}, headers);
 }
 

@@ -20,7 +20,8 @@ class LoreProcess {
   LoreProcess& operator=(const LoreProcess&) = delete;
 
   // Polls GET /healthz until it answers 200; false on timeout or if the process exited.
-  bool wait_healthy(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  bool wait_healthy(std::uint16_t port,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(20));
   void signal(int signal_number) const;
   // The exit status (WEXITSTATUS, or 128+signal), or nullopt on timeout.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20));

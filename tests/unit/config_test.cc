@@ -174,7 +174,7 @@ TEST(KernelConfig, MissingFileIsAConfigError) {
     load_kernel_config(file, {});
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_THAT(e.problems(), ElementsAre(file + ": cannot read the configuration file"));
+    EXPECT_THAT(e.problems(), ElementsAre(file + ": cannot read the file"));
   }
 }
 

@@ -125,7 +125,7 @@ TEST(Manifest, UnreadableFile) {
     parse_manifest_file(file);
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_THAT(e.problems(), ElementsAre(file.string() + ": cannot read"));
+    EXPECT_THAT(e.problems(), ElementsAre(file.string() + ": cannot read the file"));
   }
 }
 

@@ -1,11 +1,11 @@
 // `lore`: a thin command line over the kernel library.
-#include <CLI/CLI.hpp>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <pthread.h>
 
 #include "config/kernel_config.h"
 #include "config/yaml_checker.h"
@@ -106,8 +106,10 @@ int list_plugins(const CommonOptions& options, bool as_json) {
     if (as_json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& p : status)
-        out.push_back({{"name", p.name}, {"version", p.version},
-                       {"state", std::string(lore::to_string(p.state))}, {"reason", p.reason}});
+        out.push_back({{"name", p.name},
+                       {"version", p.version},
+                       {"state", std::string(lore::to_string(p.state))},
+                       {"reason", p.reason}});
       std::cout << out.dump(2) << "\n";
       return 0;
     }

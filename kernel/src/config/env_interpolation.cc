@@ -56,8 +56,8 @@ std::optional<std::string> interpolate(std::string_view text, const EnvLookup& e
     } else if (value) {
       out += *value;
     } else {
-      error = "environment variable " + std::string(inner) +
-              " is not set (write ${" + std::string(inner) + ":-default} to give a default)";
+      error = "environment variable " + std::string(inner) + " is not set (write ${" +
+              std::string(inner) + ":-default} to give a default)";
       return std::nullopt;
     }
     i = close;

@@ -56,10 +56,10 @@ void apply_override(YAML::Node root, const std::string& assignment, std::vector<
 }
 
 void read_server(const YAML::Node& node, YamlChecker& c, ServerConfig& s) {
-  if (!c.map(node, "server",
-             {"host", "port", "threads", "workers", "max_queue", "max_body_bytes",
-              "header_timeout_ms", "body_timeout_ms", "keepalive_timeout_ms",
-              "shutdown_grace_ms", "admin_token"}))
+  if (!c.map(
+          node, "server",
+          {"host", "port", "threads", "workers", "max_queue", "max_body_bytes", "header_timeout_ms",
+           "body_timeout_ms", "keepalive_timeout_ms", "shutdown_grace_ms", "admin_token"}))
     return;
   if (auto n = node["host"]) {
     if (auto v = c.string(n, "server.host")) s.host = *v;
@@ -120,7 +120,8 @@ void read_url(const YAML::Node& node, YamlChecker& c, const char* section,
   c.problem(n, std::string(section) + ".url", "expected a URL starting with one of: " + list);
 }
 
-void read_plugins(const YAML::Node& node, YamlChecker& c, std::map<std::string, PluginConfig>& out) {
+void read_plugins(const YAML::Node& node, YamlChecker& c,
+                  std::map<std::string, PluginConfig>& out) {
   if (node.IsNull()) return;
   if (!c.map(node, "plugins")) return;
   for (const auto& entry : node) {
@@ -164,7 +165,8 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
     c.throw_if_failed();
   }
   if (auto n = root["server"]) read_server(n, c, config.server);
-  if (auto n = root["database"]) read_url(n, c, "database", {"sqlite://", "mysql://", "mariadb://"}, config.database_url);
+  if (auto n = root["database"])
+    read_url(n, c, "database", {"sqlite://", "mysql://", "mariadb://"}, config.database_url);
   if (auto n = root["cache"]) read_url(n, c, "cache", {"memory://", "redis://"}, config.cache_url);
   if (auto n = root["log"]) {
     if (c.map(n, "log", {"level", "access"})) {
@@ -218,22 +220,12 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
 
 KernelConfig parse_kernel_config(const std::string& yaml_text, const std::string& source_name,
                                  const std::vector<std::string>& overrides) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError({source_name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg});
-  }
-  return read_config(root, source_name, overrides);
+  return read_config(load_yaml(yaml_text, source_name), source_name, overrides);
 }
 
-KernelConfig load_kernel_config(const std::string& file, const std::vector<std::string>& overrides) {
-  std::ifstream in(file);
-  if (!in) throw ConfigError({file + ": cannot read the configuration file"});
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_kernel_config(text.str(), file, overrides);
+KernelConfig load_kernel_config(const std::string& file,
+                                const std::vector<std::string>& overrides) {
+  return parse_kernel_config(read_text_file(file), file, overrides);
 }
 
 }  // namespace lore

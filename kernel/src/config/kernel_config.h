@@ -13,8 +13,8 @@ namespace lore {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
-  int threads = 2;  // reactor threads
-  int workers = 16;  // threads for handlers that may block
+  int threads = 2;       // reactor threads
+  int workers = 16;      // threads for handlers that may block
   int max_queue = 1024;  // requests waiting for a worker before 503
   std::int64_t max_body_bytes = 1 << 20;
   std::int64_t header_timeout_ms = 10000;

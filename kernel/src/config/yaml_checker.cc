@@ -1,6 +1,8 @@
 #include "config/yaml_checker.h"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 namespace lore {
 
@@ -16,10 +18,27 @@ std::string joined(const std::vector<std::string>& problems) {
 }
 
 bool is_plain_scalar(const YAML::Node& node) {
-  return node.IsScalar() && node.Tag() != "!" ;  // "!" marks a quoted scalar in yaml-cpp
+  return node.IsScalar() && node.Tag() != "!";  // "!" marks a quoted scalar in yaml-cpp
 }
 
 }  // namespace
+
+YAML::Node load_yaml(const std::string& text, const std::string& file_name) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError({file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg});
+  }
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError({path + ": cannot read the file"});
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 ConfigError::ConfigError(std::vector<std::string> problems)
     : std::runtime_error(joined(problems)), problems_(std::move(problems)) {}
@@ -40,12 +59,11 @@ std::string YamlChecker::describe(const YAML::Node& node) {
   return "'" + node.Scalar() + "'";
 }
 
-void YamlChecker::problem(const YAML::Node& node, std::string_view path,
-                          std::string_view message) {
+void YamlChecker::problem(const YAML::Node& node, std::string_view path, std::string_view message) {
   std::string where;
   for (const auto& o : overridden_) {
-    if (path == o || (path.size() > o.size() && path.substr(0, o.size()) == o &&
-                      path[o.size()] == '.')) {
+    if (path == o ||
+        (path.size() > o.size() && path.substr(0, o.size()) == o && path[o.size()] == '.')) {
       where = "--set " + o;
       break;
     }
@@ -53,12 +71,13 @@ void YamlChecker::problem(const YAML::Node& node, std::string_view path,
   if (where.empty()) {
     where = file_;
     if (node.IsDefined() && node.Mark().line >= 0) {
-      where += ":" + std::to_string(node.Mark().line + 1) + ":" +
-               std::to_string(node.Mark().column + 1);
+      where +=
+          ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
     }
   }
-  problems_.push_back(where + ": " + (path.empty() ? std::string("(top level)") : std::string(path)) +
-                      ": " + std::string(message));
+  problems_.push_back(where + ": " +
+                      (path.empty() ? std::string("(top level)") : std::string(path)) + ": " +
+                      std::string(message));
 }
 
 void YamlChecker::throw_if_failed() const {
@@ -144,8 +163,10 @@ std::optional<std::vector<std::string>> YamlChecker::string_list(const YAML::Nod
   bool good = true;
   for (std::size_t i = 0; i < node.size(); ++i) {
     auto value = string(node[i], std::string(path) + "[" + std::to_string(i) + "]");
-    if (value) out.push_back(*value);
-    else good = false;
+    if (value)
+      out.push_back(*value);
+    else
+      good = false;
   }
   if (!good) return std::nullopt;
   return out;

@@ -25,6 +25,11 @@ class ConfigError : public std::runtime_error {
   std::vector<std::string> problems_;
 };
 
+// Parses YAML text; a syntax error becomes a ConfigError "file:line:column: invalid YAML: ...".
+YAML::Node load_yaml(const std::string& text, const std::string& file_name);
+// Reads a whole file; a missing file becomes a ConfigError naming it.
+std::string read_text_file(const std::string& path);
+
 class YamlChecker {
  public:
   explicit YamlChecker(std::string file, std::set<std::string> overridden_paths = {});

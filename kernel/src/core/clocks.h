@@ -20,8 +20,9 @@ class SystemClock final : public sdk::Clock {
 
 class ManualClock final : public sdk::Clock {
  public:
-  explicit ManualClock(std::chrono::system_clock::time_point start = std::chrono::system_clock::time_point{
-                           std::chrono::seconds{1'800'000'000}})
+  explicit ManualClock(std::chrono::system_clock::time_point start =
+                           std::chrono::system_clock::time_point{
+                               std::chrono::seconds{1'800'000'000}})
       : offset_(0), start_wall_(start) {}
 
   std::chrono::system_clock::time_point now() const noexcept override {

@@ -22,18 +22,21 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   hooks_ = std::make_unique<HookBus>(HookBus::Options{config_.hook_timing_sample_every, 32});
   routes_ = std::make_unique<RouteTable>();
   services_ = std::make_unique<ServiceRegistry>();
-  plugins_ = std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_},
-                                             [](const std::string& name) { return named_logger(name); });
+  plugins_ =
+      std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_},
+                                      [](const std::string& name) { return named_logger(name); });
   PluginManager* manager = plugins_.get();
   hooks_->set_failure_sink([manager](const ListenerFailure& f) {
     spdlog::error("[{}] listener '{}' of hook {} failed: {}", f.owner, f.label, f.hook, f.error);
-    if (!f.owner.empty() && f.owner != "kernel") manager->report_failure(f.owner, "hook " + f.hook + ": " + f.error);
+    if (!f.owner.empty() && f.owner != "kernel")
+      manager->report_failure(f.owner, "hook " + f.hook + ": " + f.error);
   });
   HookBus* bus = hooks_.get();
-  plugins_->set_lifecycle_listener([bus](const std::string& name, const std::string& version, bool started) {
-    bus->fire(started ? sdk::hooks::plugin_started : sdk::hooks::plugin_stopped,
-              sdk::PluginLifecycleEvent{name, version});
-  });
+  plugins_->set_lifecycle_listener(
+      [bus](const std::string& name, const std::string& version, bool started) {
+        bus->fire(started ? sdk::hooks::plugin_started : sdk::hooks::plugin_stopped,
+                  sdk::PluginLifecycleEvent{name, version});
+      });
   pipeline_ = std::make_unique<Pipeline>(
       *routes_,
       PipelineOptions{static_cast<std::size_t>(config_.server.max_body_bytes),
@@ -121,7 +124,9 @@ void Kernel::stop() {
 
 std::uint16_t Kernel::port() const { return server_ ? server_->port() : 0; }
 
-sh::Response Kernel::handle(sh::Request request) const { return pipeline_->handle(std::move(request)); }
+sh::Response Kernel::handle(sh::Request request) const {
+  return pipeline_->handle(std::move(request));
+}
 
 nlohmann::json Kernel::openapi() const {
   return hooks_->apply(sdk::hooks::openapi_document, build_openapi(*routes_, kVersion));

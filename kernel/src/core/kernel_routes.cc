@@ -52,11 +52,13 @@ void Kernel::register_kernel_routes() {
   };
 
   add(sh::Method::get, "/healthz", "Liveness: the process answers.", sh::Access::anonymous,
-      sdk::Execution::reactor,
-      [](const sh::Request&) { return sh::Response::json({{"status", "ok"}}); });
+      sdk::Execution::reactor, [](const sh::Request&) {
+        return sh::Response::json({{"status", "ok"}});
+      });
 
-  add(sh::Method::get, "/readyz", "Readiness: every check reported through health.readiness passes.",
-      sh::Access::anonymous, sdk::Execution::worker, [this](const sh::Request&) {
+  add(sh::Method::get, "/readyz",
+      "Readiness: every check reported through health.readiness passes.", sh::Access::anonymous,
+      sdk::Execution::worker, [this](const sh::Request&) {
         sdk::ReadinessReport report{{"kernel", running_, running_ ? "" : "not started"}};
         report = hooks_->apply(sdk::hooks::readiness, std::move(report));
         bool ready = true;
@@ -66,7 +68,8 @@ void Kernel::register_kernel_routes() {
           checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
         }
         if (!ready)
-          return sh::Response::failure(503, "not_ready", "a readiness check failed", {{"checks", checks}});
+          return sh::Response::failure(503, "not_ready", "a readiness check failed",
+                                       {{"checks", checks}});
         return sh::Response::json({{"status", "ready"}, {"checks", checks}});
       });
 
@@ -75,8 +78,9 @@ void Kernel::register_kernel_routes() {
         return sh::Response::text(metrics_text(), 200, "text/plain; version=0.0.4; charset=utf-8");
       });
 
-  add(sh::Method::get, "/api/v1/plugins", "Plugins: version, state, reason, hooks, routes, failures.",
-      sh::Access::admin, sdk::Execution::worker, [this](const sh::Request&) {
+  add(sh::Method::get, "/api/v1/plugins",
+      "Plugins: version, state, reason, hooks, routes, failures.", sh::Access::admin,
+      sdk::Execution::worker, [this](const sh::Request&) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& p : plugins_->status()) list.push_back(plugin_json(p));
         return sh::Response::json({{"plugins", list}});

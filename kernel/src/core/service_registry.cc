@@ -12,8 +12,11 @@ struct Held {
 sdk::Status ServiceRegistry::provide(const std::string& owner, const std::shared_ptr<void>& anchor,
                                      std::string_view kind, std::string_view type,
                                      std::string_view name, std::shared_ptr<void> service) {
-  if (!service) return sdk::Status::error("service " + std::string(kind) + "/" + std::string(name) + " is null");
-  if (name.empty()) return sdk::Status::error("service of kind " + std::string(kind) + " needs a name");
+  if (!service)
+    return sdk::Status::error("service " + std::string(kind) + "/" + std::string(name) +
+                              " is null");
+  if (name.empty())
+    return sdk::Status::error("service of kind " + std::string(kind) + " needs a name");
   std::lock_guard lock(mutex_);
   auto& named = by_kind_[std::string(kind)];
   if (auto it = named.find(name); it != named.end())
@@ -21,7 +24,8 @@ sdk::Status ServiceRegistry::provide(const std::string& owner, const std::shared
                               " is already provided by " + it->second.owner);
   void* raw = service.get();
   auto held = std::make_shared<Held>(Held{anchor, std::move(service)});
-  named.emplace(std::string(name), Stored{std::string(type), owner, std::shared_ptr<void>(held, raw)});
+  named.emplace(std::string(name),
+                Stored{std::string(type), owner, std::shared_ptr<void>(held, raw)});
   return sdk::Status::ok();
 }
 

@@ -20,9 +20,9 @@ struct DepthGuard {
 };
 
 std::uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) noexcept {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now() - since)
-                                        .count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since)
+          .count());
 }
 
 }  // namespace
@@ -66,8 +66,8 @@ sdk::HookSlot* HookBus::find_or_create(std::string_view name, sdk::HookKind kind
     slot = entry.get();
   }
   if (slot->kind != kind) {
-    error = "hook '" + std::string(name) + "' is " + std::string(to_string(slot->kind)) +
-            ", not " + std::string(to_string(kind));
+    error = "hook '" + std::string(name) + "' is " + std::string(to_string(slot->kind)) + ", not " +
+            std::string(to_string(kind));
     return nullptr;
   }
   if (slot->payload_type != payload_type) {
@@ -190,8 +190,9 @@ sdk::HookSlot* HookBus::resolve_erased(std::string_view name, sdk::HookKind kind
 void HookBus::dispatch(sdk::HookSlot* slot, void* payload) noexcept {
   if (slot == nullptr) return;
   if (dispatch_depth >= options_.max_nesting) {
-    report(*slot, Listener{}, "hook nesting deeper than " + std::to_string(options_.max_nesting) +
-                                  "; dispatch skipped (a listener fires hooks in a loop?)");
+    report(*slot, Listener{},
+           "hook nesting deeper than " + std::to_string(options_.max_nesting) +
+               "; dispatch skipped (a listener fires hooks in a loop?)");
     return;
   }
   DepthGuard depth;
@@ -276,7 +277,8 @@ void HookBus::render_metrics(std::string& out) const {
   for (const auto& h : views)
     for (const auto& l : h.listeners)
       out.append("lore_hook_listener_errors_total{")
-          .append(prometheus::labels({{"hook", h.name}, {"plugin", l.owner}, {"listener", l.label}}))
+          .append(
+              prometheus::labels({{"hook", h.name}, {"plugin", l.owner}, {"listener", l.label}}))
           .append("} ")
           .append(std::to_string(l.errors))
           .append("\n");

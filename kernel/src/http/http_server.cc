@@ -69,7 +69,8 @@ sh::Request convert(const Http::Request& in, sh::Method method) {
     header->write(value);
     out.headers.emplace(lower(header->name()), value.str());
   }
-  for (const auto& [name, raw] : in.headers().rawList()) out.headers.emplace(lower(name), raw.value());
+  for (const auto& [name, raw] : in.headers().rawList())
+    out.headers.emplace(lower(name), raw.value());
   const auto& query = in.query();
   for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it)
     out.query.emplace(percent_decode(it->first), percent_decode(it->second));
@@ -107,8 +108,7 @@ void send(Http::ResponseWriter& writer, sh::Response& response, bool close,
   }
   writer.setMime(Http::Mime::MediaType::fromString(response.content_type));
   auto written = writer.send(static_cast<Http::Code>(response.status), response.body);
-  if (keep_alive)
-    written.then([keep_alive](ssize_t) {}, [keep_alive](std::exception_ptr) {});
+  if (keep_alive) written.then([keep_alive](ssize_t) {}, [keep_alive](std::exception_ptr) {});
 }
 
 // Pistache 0.0.5 keeps the transport hook of a handler private and gives no way to wrap a
@@ -184,8 +184,8 @@ class RequestHandler final : public Http::Handler {
     auto prepared = pipeline_->prepare(std::move(converted));
     if (!method) {
       prepared.route.reset();
-      prepared.response = sh::Response::failure(405, "method_not_allowed",
-                                                "this HTTP method is not supported");
+      prepared.response =
+          sh::Response::failure(405, "method_not_allowed", "this HTTP method is not supported");
     } else if (state_->draining.load(std::memory_order_acquire)) {
       auto response = pipeline_->reject(prepared, 503, "shutting_down",
                                         "the server is shutting down; retry on another instance");
@@ -217,8 +217,8 @@ class RequestHandler final : public Http::Handler {
       }
     });
     if (!queued) {
-      auto response = pipeline_->reject(task->prepared, 503, "overloaded",
-                                        "the server is busy; retry shortly");
+      auto response =
+          pipeline_->reject(task->prepared, 503, "overloaded", "the server is busy; retry shortly");
       response.headers.emplace_back("Retry-After", "1");
       send(task->writer, response, false, task->done);
     }
@@ -227,8 +227,8 @@ class RequestHandler final : public Http::Handler {
   void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
     PreparedRequest prepared = pipeline_->prepare(sh::Request{});
     prepared.route.reset();
-    auto response = pipeline_->reject(prepared, 408, "request_timeout",
-                                      "the request was not received in time");
+    auto response =
+        pipeline_->reject(prepared, 408, "request_timeout", "the request was not received in time");
     send(writer, response, true);
   }
 
@@ -277,8 +277,8 @@ class GuardedHandler final : public Http::Handler {
 
   Tcp::Handler& inner() {
     if (!inner_has_transport_) {
-      (static_cast<Tcp::Handler&>(*inner_).*associate_transport_member(AssociateTransportTag{}))(
-          transport());
+      (static_cast<Tcp::Handler&>(*inner_).*
+       associate_transport_member(AssociateTransportTag{}))(transport());
       inner_has_transport_ = true;
     }
     return *inner_;
@@ -316,8 +316,8 @@ class GuardedHandler final : public Http::Handler {
     std::string raw =
         "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
         "Connection: close\r\nX-Request-Id: " +
-        prepared.request.request_id + "\r\nContent-Length: " + std::to_string(response.body.size()) +
-        "\r\n\r\n" + response.body;
+        prepared.request.request_id +
+        "\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n\r\n" + response.body;
     const auto size = raw.size();
     peer->send(RawBuffer(std::move(raw), size));
   }

@@ -8,14 +8,15 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
 nlohmann::json error_response(const char* description) {
-  return {{"description", description},
-          {"content",
-           {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+  return {
+      {"description", description},
+      {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
 }
 
 }  // namespace
@@ -26,8 +27,9 @@ nlohmann::json build_openapi(const RouteTable& routes, const std::string& versio
       {"info",
        {{"title", "Lore API"},
         {"version", version},
-        {"description", "Paid-knowledge platform API. Errors use the envelope "
-                        "{\"error\":{\"code\",\"message\",\"request_id\"}}."}}},
+        {"description",
+         "Paid-knowledge platform API. Errors use the envelope "
+         "{\"error\":{\"code\",\"message\",\"request_id\"}}."}}},
       {"paths", nlohmann::json::object()},
       {"components",
        {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
@@ -47,14 +49,14 @@ nlohmann::json build_openapi(const RouteTable& routes, const std::string& versio
 
   for (const auto& route : routes.routes()) {
     const auto& spec = route->spec;
-    nlohmann::json op = {{"summary", spec.summary},
-                         {"tags", spec.tags.empty() ? nlohmann::json::array({route->owner})
-                                                    : nlohmann::json(spec.tags)},
-                         {"x-lore-owner", route->owner},
-                         {"x-lore-access", std::string(sdk::http::to_string(*spec.access))},
-                         {"responses",
-                          {{"200", {{"description", "Success"}}},
-                           {"default", error_response("Error")}}}};
+    nlohmann::json op = {
+        {"summary", spec.summary},
+        {"tags",
+         spec.tags.empty() ? nlohmann::json::array({route->owner}) : nlohmann::json(spec.tags)},
+        {"x-lore-owner", route->owner},
+        {"x-lore-access", std::string(sdk::http::to_string(*spec.access))},
+        {"responses",
+         {{"200", {{"description", "Success"}}}, {"default", error_response("Error")}}}};
     nlohmann::json parameters = nlohmann::json::array();
     for (const auto& segment : route->segments) {
       if (segment.size() > 2 && segment.front() == '{')
@@ -67,7 +69,8 @@ nlohmann::json build_openapi(const RouteTable& routes, const std::string& versio
     if (*spec.access != sdk::http::Access::anonymous) {
       op["security"] = nlohmann::json::array({{{"bearer", nlohmann::json::array()}}});
       op["responses"]["401"] = error_response("Not signed in");
-      if (*spec.access == sdk::http::Access::admin) op["responses"]["403"] = error_response("Not an admin");
+      if (*spec.access == sdk::http::Access::admin)
+        op["responses"]["403"] = error_response("Not an admin");
     }
     if (spec.openapi.is_object()) op.merge_patch(spec.openapi);
     doc["paths"][spec.path][lower(sdk::http::to_string(spec.method))] = std::move(op);

@@ -64,8 +64,8 @@ void InFlightToken::release() noexcept {
 }
 
 std::string render_error_body(const sh::ErrorInfo& error, std::string_view request_id) {
-  nlohmann::json body{{"code", error.code}, {"message", error.message},
-                      {"request_id", std::string(request_id)}};
+  nlohmann::json body{
+      {"code", error.code}, {"message", error.message}, {"request_id", std::string(request_id)}};
   if (!error.details.is_null()) body["details"] = error.details;
   return nlohmann::json{{"error", std::move(body)}}.dump();
 }
@@ -110,14 +110,13 @@ PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
     auto lookup = routes_.find(req.method, req.path);
     if (!lookup.match) {
       if (!lookup.allowed.empty()) {
-        auto r = sh::Response::failure(405, "method_not_allowed",
-                                       std::string(sh::to_string(req.method)) +
-                                           " is not allowed on " + req.path);
+        auto r = sh::Response::failure(
+            405, "method_not_allowed",
+            std::string(sh::to_string(req.method)) + " is not allowed on " + req.path);
         r.headers.emplace_back("Allow", allow_header(lookup.allowed));
         prepared.response = std::move(r);
       } else {
-        prepared.response =
-            sh::Response::failure(404, "not_found", "no route for " + req.path);
+        prepared.response = sh::Response::failure(404, "not_found", "no route for " + req.path);
       }
       return prepared;
     }
@@ -187,8 +186,8 @@ sh::Response Pipeline::finish(PreparedRequest& prepared, sh::Response response) 
     const auto ns = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
     RouteStats& stats = prepared.route ? *prepared.route->stats : *unmatched_stats_;
-    stats.by_status[static_cast<std::size_t>(response.status)].fetch_add(
-        1, std::memory_order_relaxed);
+    stats.by_status[static_cast<std::size_t>(response.status)].fetch_add(1,
+                                                                         std::memory_order_relaxed);
     stats.latency.observe_ns(ns);
 
     if (options_.access_log && access_log_) {

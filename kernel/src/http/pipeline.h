@@ -69,7 +69,8 @@ class Pipeline {
   void render_metrics(std::string& out) const;
 
  private:
-  sdk::http::Response finish(PreparedRequest& prepared, sdk::http::Response response) const noexcept;
+  sdk::http::Response finish(PreparedRequest& prepared,
+                             sdk::http::Response response) const noexcept;
   std::optional<sdk::http::Principal> authenticate(const sdk::http::Request& request) const;
 
   const RouteTable& routes_;

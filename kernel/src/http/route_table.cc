@@ -61,7 +61,8 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
   std::lock_guard lock(write_mutex_);
   auto current = routes_.load();
   for (const auto& existing : *current) {
-    if (existing->spec.method == spec.method && shape_of(existing->segments) == shape_of(route->segments))
+    if (existing->spec.method == spec.method &&
+        shape_of(existing->segments) == shape_of(route->segments))
       return sdk::Status::error("route " + where + " clashes with " + existing->spec.path +
                                 " registered by " + existing->owner);
   }

@@ -21,9 +21,9 @@ bool WorkerPool::try_submit(std::function<void()> task) {
 }
 
 void WorkerPool::stop() {
+  std::lock_guard joining(join_mutex_);  // concurrent stop() calls join once
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
   ready_.notify_all();

@@ -32,6 +32,7 @@ class WorkerPool {
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
+  std::mutex join_mutex_;
   std::vector<std::thread> threads_;
 };
 

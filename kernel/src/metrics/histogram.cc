@@ -7,7 +7,7 @@ namespace lore {
 
 namespace {
 constexpr std::array<double, 14> kHttpBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                              0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+                                              0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 constexpr std::array<double, 12> kHookBuckets{1e-7, 5e-7, 1e-6, 5e-6, 1e-5, 5e-5,
                                               1e-4, 5e-4, 1e-3, 1e-2, 0.1,  1};
 

@@ -61,8 +61,8 @@ DependencyPlan plan_dependencies(const std::map<std::string, const Manifest*>& w
         break;
       }
       if (!req.range.contains(it->second->version)) {
-        plan.refused[name] = "requires " + req.name + " " + req.range.text() + ", but " +
-                             req.name + " is " + it->second->version.to_string();
+        plan.refused[name] = "requires " + req.name + " " + req.range.text() + ", but " + req.name +
+                             " is " + it->second->version.to_string();
         break;
       }
     }
@@ -78,13 +78,13 @@ DependencyPlan plan_dependencies(const std::map<std::string, const Manifest*>& w
   std::vector<std::vector<std::size_t>> edges(names.size());
   for (const auto& [name, manifest] : wanted)
     for (const auto& req : manifest->requires_plugins)
-      if (auto it = index.find(req.name); it != index.end()) edges[index[name]].push_back(it->second);
+      if (auto it = index.find(req.name); it != index.end())
+        edges[index[name]].push_back(it->second);
   for (auto& e : edges) std::sort(e.begin(), e.end());
   for (const auto& members : strongly_connected_components(edges)) {
     const std::size_t first = members.front();
-    const bool cyclic =
-        members.size() > 1 ||
-        std::find(edges[first].begin(), edges[first].end(), first) != edges[first].end();
+    const bool cyclic = members.size() > 1 || std::find(edges[first].begin(), edges[first].end(),
+                                                        first) != edges[first].end();
     if (!cyclic) continue;
     const std::set<std::size_t> component(members.begin(), members.end());
     for (std::size_t v : members)

@@ -10,7 +10,7 @@
 namespace lore {
 
 struct DependencyPlan {
-  std::vector<std::string> start_order;       // dependencies before dependents
+  std::vector<std::string> start_order;        // dependencies before dependents
   std::map<std::string, std::string> refused;  // plugin -> one-line reason
 };
 

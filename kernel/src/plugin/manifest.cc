@@ -70,8 +70,8 @@ std::optional<nlohmann::json> read_value(const SettingSpec& spec, const YAML::No
       return std::nullopt;
     }
   }
-  const bool sized = spec.type == SettingSpec::Type::string ||
-                     spec.type == SettingSpec::Type::string_list;
+  const bool sized =
+      spec.type == SettingSpec::Type::string || spec.type == SettingSpec::Type::string_list;
   auto fmt = [](double d) {
     std::ostringstream s;
     s << d;
@@ -95,8 +95,8 @@ std::optional<nlohmann::json> read_value(const SettingSpec& spec, const YAML::No
 void read_setting_spec(const std::string& name, const YAML::Node& node, YamlChecker& c,
                        Manifest& m) {
   const std::string path = "settings." + name;
-  if (!c.map(node, path, {"type", "default", "required", "enum", "min", "max", "secret",
-                          "description"}))
+  if (!c.map(node, path,
+             {"type", "default", "required", "enum", "min", "max", "secret", "description"}))
     return;
   SettingSpec spec;
   spec.name = name;
@@ -105,9 +105,9 @@ void read_setting_spec(const std::string& name, const YAML::Node& node, YamlChec
     if (!text) return;
     auto type = parse_type(*text);
     if (!type) {
-      c.problem(n, path + ".type",
-                "expected one of: string, integer, number, boolean, string_list; got '" + *text +
-                    "'");
+      c.problem(
+          n, path + ".type",
+          "expected one of: string, integer, number, boolean, string_list; got '" + *text + "'");
       return;
     }
     spec.type = *type;
@@ -117,7 +117,8 @@ void read_setting_spec(const std::string& name, const YAML::Node& node, YamlChec
   }
   if (auto n = node["required"]) spec.required = c.boolean(n, path + ".required").value_or(false);
   if (auto n = node["secret"]) spec.secret = c.boolean(n, path + ".secret").value_or(false);
-  if (auto n = node["description"]) spec.description = c.string(n, path + ".description").value_or("");
+  if (auto n = node["description"])
+    spec.description = c.string(n, path + ".description").value_or("");
   if (auto n = node["enum"]) {
     if (auto v = c.string_list(n, path + ".enum")) spec.allowed = *v;
   }
@@ -144,25 +145,22 @@ std::string_view to_string(SettingSpec::Type type) noexcept {
 
 Manifest parse_manifest(const std::string& yaml_text, const std::string& file_name,
                         const std::filesystem::path& directory) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError({file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg});
-  }
+  YAML::Node root = load_yaml(yaml_text, file_name);
   YamlChecker c(file_name);
   Manifest m;
   m.directory = directory;
   m.file = file_name;
-  if (!c.map(root, "", {"name", "version", "abi", "library", "description", "requires",
-                        "provides", "settings"}))
+  if (!c.map(
+          root, "",
+          {"name", "version", "abi", "library", "description", "requires", "provides", "settings"}))
     c.throw_if_failed();
 
   if (auto n = root["name"]) {
     if (auto v = c.string(n, "name")) {
-      if (valid_plugin_name(*v)) m.name = *v;
-      else c.problem(n, "name", "expected lower-case letters, digits and '-', starting with a letter");
+      if (valid_plugin_name(*v))
+        m.name = *v;
+      else
+        c.problem(n, "name", "expected lower-case letters, digits and '-', starting with a letter");
     }
   } else {
     c.problem(root, "name", "missing");
@@ -170,8 +168,10 @@ Manifest parse_manifest(const std::string& yaml_text, const std::string& file_na
   if (auto n = root["version"]) {
     if (auto v = c.string(n, "version")) {
       auto parsed = parse_version(*v);
-      if (auto* version = std::get_if<Version>(&parsed)) m.version = *version;
-      else c.problem(n, "version", std::get<std::string>(parsed));
+      if (auto* version = std::get_if<Version>(&parsed))
+        m.version = *version;
+      else
+        c.problem(n, "version", std::get<std::string>(parsed));
     }
   } else {
     c.problem(root, "version", "missing");
@@ -183,8 +183,10 @@ Manifest parse_manifest(const std::string& yaml_text, const std::string& file_na
   }
   if (auto n = root["library"]) {
     if (auto v = c.string(n, "library")) {
-      if (v->find('/') != std::string::npos) c.problem(n, "library", "expected a file name, not a path");
-      else m.library = *v;
+      if (v->find('/') != std::string::npos)
+        c.problem(n, "library", "expected a file name, not a path");
+      else
+        m.library = *v;
     }
   } else if (!m.name.empty()) {
     m.library = "lib" + m.name + ".so";
@@ -225,11 +227,7 @@ Manifest parse_manifest(const std::string& yaml_text, const std::string& file_na
 }
 
 Manifest parse_manifest_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw ConfigError({file.string() + ": cannot read"});
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_manifest(text.str(), file.string(), file.parent_path());
+  return parse_manifest(read_text_file(file.string()), file.string(), file.parent_path());
 }
 
 nlohmann::json validate_settings(const Manifest& manifest, const YAML::Node& settings,

@@ -44,7 +44,8 @@ std::variant<std::shared_ptr<LoadedLibrary>, std::string> load_plugin_library(
   if (d->version == nullptr || expected_version != d->version)
     return std::string("library declares version ") + (d->version ? d->version : "?") +
            " but plugin.yaml says " + expected_version;
-  if (d->create == nullptr || d->destroy == nullptr) return "plugin descriptor lacks create/destroy";
+  if (d->create == nullptr || d->destroy == nullptr)
+    return "plugin descriptor lacks create/destroy";
   loaded->descriptor = d;
   return loaded;
 }

@@ -47,7 +47,8 @@ Discovery discover(const std::vector<std::string>& paths) {
     }
     std::vector<fs::path> folders;
     for (const auto& entry : fs::directory_iterator(path, ec))
-      if (entry.is_directory() && fs::exists(entry.path() / "plugin.yaml")) folders.push_back(entry.path());
+      if (entry.is_directory() && fs::exists(entry.path() / "plugin.yaml"))
+        folders.push_back(entry.path());
     std::sort(folders.begin(), folders.end());
     for (const auto& folder : folders) {
       try {
@@ -89,7 +90,8 @@ void PluginManager::set_lifecycle_listener(LifecycleListener listener) {
 
 std::vector<std::string> PluginManager::check_settings(const KernelConfig& config) {
   auto found = discover(config.plugin_paths);
-  YamlChecker checker(config.source, {config.overridden_paths.begin(), config.overridden_paths.end()});
+  YamlChecker checker(config.source,
+                      {config.overridden_paths.begin(), config.overridden_paths.end()});
   std::vector<std::string> problems;
   for (const auto& [name, plugin] : config.plugins) {
     if (!plugin.enabled) continue;
@@ -134,9 +136,10 @@ void PluginManager::apply(const KernelConfig& config) {
       if (!record.enabled) continue;
       if (!has_manifest) {
         auto broken = found.broken.find(name);
-        early_refusals[name] = broken != found.broken.end()
-                                   ? "invalid plugin.yaml: " + broken->second
-                                   : "no plugin named '" + name + "' on plugin_paths [" + paths + "]";
+        early_refusals[name] =
+            broken != found.broken.end()
+                ? "invalid plugin.yaml: " + broken->second
+                : "no plugin named '" + name + "' on plugin_paths [" + paths + "]";
         continue;
       }
       if (m->second.abi != sdk::kAbiVersion) {
@@ -171,19 +174,7 @@ void PluginManager::apply(const KernelConfig& config) {
                      m->second.file != r.manifest->file || new_settings[name] != r.settings;
       if (changed) stopping.insert(name);
     }
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (const auto& name : start_order_) {
-        if (stopping.count(name)) continue;
-        for (const auto& req : records_.at(name).manifest->requires_plugins) {
-          if (stopping.count(req.name)) {
-            stopping.insert(name);
-            grew = true;
-            break;
-          }
-        }
-      }
-    }
+    stopping = with_running_dependents_locked(std::move(stopping));
     const std::vector<std::string> running_now = start_order_;
     for (auto it = running_now.rbegin(); it != running_now.rend(); ++it) {
       if (!stopping.count(*it)) continue;
@@ -195,7 +186,8 @@ void PluginManager::apply(const KernelConfig& config) {
     for (auto& [name, record] : records_) {
       if (record.state == PluginState::running) continue;
       auto m = found.manifests.find(name);
-      record.manifest = m != found.manifests.end() ? std::optional<Manifest>(m->second) : std::nullopt;
+      record.manifest =
+          m != found.manifests.end() ? std::optional<Manifest>(m->second) : std::nullopt;
       if (!record.enabled) {
         record.state = PluginState::disabled;
         record.reason.clear();
@@ -246,9 +238,8 @@ void PluginManager::start_locked(Record& record, std::vector<Event>& events) {
   auto library = std::get<std::shared_ptr<LoadedLibrary>>(std::move(loaded));
   auto instance = std::make_shared<PluginInstance>();
   instance->library = library;
-  instance->context = std::make_unique<PluginContext>(parts_, m.name, version,
-                                                      sdk::Settings(record.settings),
-                                                      loggers_(m.name));
+  instance->context = std::make_unique<PluginContext>(
+      parts_, m.name, version, sdk::Settings(record.settings), loggers_(m.name));
   instance->context->set_anchor(instance);
   sdk::Plugin* plugin = library->descriptor->create();
   if (plugin == nullptr) {
@@ -306,13 +297,13 @@ void PluginManager::stop_locked(Record& record, PluginState next, std::string re
   parts_.hooks.unsubscribe_owner(name);
   parts_.services.withdraw_owner(name);
 
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(policy_.drain_timeout_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(policy_.drain_timeout_ms);
   while (parts_.routes.in_flight(name) > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   if (auto left = parts_.routes.in_flight(name); left > 0)
-    spdlog::warn("plugin {}: {} request(s) still running after {} ms; they keep it loaded",
-                 name, left, policy_.drain_timeout_ms);
+    spdlog::warn("plugin {}: {} request(s) still running after {} ms; they keep it loaded", name,
+                 left, policy_.drain_timeout_ms);
 
   sdk::Status status = record.instance->plugin->stop(*record.instance->context);
   if (!status) spdlog::warn("plugin {} stop reported: {}", name, status.message());
@@ -326,30 +317,37 @@ void PluginManager::stop_locked(Record& record, PluginState next, std::string re
   events.push_back({name, version, false});
 }
 
-void PluginManager::stop_with_dependents_locked(const std::string& name, PluginState next,
-                                                const std::string& reason,
-                                                std::vector<Event>& events) {
-  // Everything that transitively requires `name` stops first, dependents before dependencies.
-  std::set<std::string> affected{name};
+std::set<std::string> PluginManager::with_running_dependents_locked(
+    std::set<std::string> names) const {
   for (bool grew = true; grew;) {
     grew = false;
     for (const auto& running : start_order_) {
-      if (affected.count(running)) continue;
+      if (names.count(running)) continue;
       for (const auto& req : records_.at(running).manifest->requires_plugins) {
-        if (affected.count(req.name)) {
-          affected.insert(running);
+        if (names.count(req.name)) {
+          names.insert(running);
           grew = true;
           break;
         }
       }
     }
   }
+  return names;
+}
+
+void PluginManager::stop_with_dependents_locked(const std::string& name, PluginState next,
+                                                const std::string& reason,
+                                                std::vector<Event>& events) {
+  // Everything that transitively requires `name` stops first, dependents before dependencies.
+  const std::set<std::string> affected = with_running_dependents_locked({name});
   const std::vector<std::string> running_now = start_order_;
   for (auto it = running_now.rbegin(); it != running_now.rend(); ++it) {
     if (!affected.count(*it)) continue;
     Record& r = records_.at(*it);
-    if (*it == name) stop_locked(r, next, reason, events);
-    else stop_locked(r, PluginState::refused, "depends on " + name + ", which was stopped", events);
+    if (*it == name)
+      stop_locked(r, next, reason, events);
+    else
+      stop_locked(r, PluginState::refused, "depends on " + name + ", which was stopped", events);
   }
 }
 

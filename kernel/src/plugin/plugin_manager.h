@@ -14,6 +14,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,8 +56,8 @@ class PluginManager {
  public:
   using LoggerFactory = std::function<std::shared_ptr<spdlog::logger>(const std::string&)>;
   // Called after each start/stop, outside the manager's lock.
-  using LifecycleListener = std::function<void(const std::string& name, const std::string& version,
-                                               bool started)>;
+  using LifecycleListener =
+      std::function<void(const std::string& name, const std::string& version, bool started)>;
 
   PluginManager(KernelParts parts, LoggerFactory loggers);
   ~PluginManager();
@@ -99,10 +100,13 @@ class PluginManager {
   };
 
   void start_locked(Record& record, std::vector<Event>& events);
-  void stop_locked(Record& record, PluginState next, std::string reason, std::vector<Event>& events);
+  void stop_locked(Record& record, PluginState next, std::string reason,
+                   std::vector<Event>& events);
   // Stops `name` and, first, every running plugin that requires it.
   void stop_with_dependents_locked(const std::string& name, PluginState next,
                                    const std::string& reason, std::vector<Event>& events);
+  // `names` plus every running plugin that requires one of them, transitively.
+  std::set<std::string> with_running_dependents_locked(std::set<std::string> names) const;
   void publish(const std::vector<Event>& events);
   void control_loop();
 

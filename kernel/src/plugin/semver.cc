@@ -206,14 +206,10 @@ std::variant<Version, std::string> parse_version(std::string_view text) {
   for (std::size_t i = 0; i < 3; ++i) {
     const std::string what = std::string(kNames[i]) + " version " + quote(parts[i]);
     switch (parse_number(parts[i], *fields[i])) {
-      case NumberStatus::kOk:
-        break;
-      case NumberStatus::kNotNumber:
-        return fail(what + " is not a number");
-      case NumberStatus::kLeadingZero:
-        return fail(what + " must not have leading zeros");
-      case NumberStatus::kTooLarge:
-        return fail(what + " is too large");
+      case NumberStatus::kOk: break;
+      case NumberStatus::kNotNumber: return fail(what + " is not a number");
+      case NumberStatus::kLeadingZero: return fail(what + " must not have leading zeros");
+      case NumberStatus::kTooLarge: return fail(what + " is too large");
     }
   }
 
@@ -462,16 +458,11 @@ bool VersionRange::contains(const Version& v) const {
     const bool all = std::all_of(alt.begin(), alt.end(), [&](const Comparator& c) {
       const int cmp = compare(v, c.version);
       switch (c.op) {
-        case Comparator::Op::kLess:
-          return cmp < 0;
-        case Comparator::Op::kLessEqual:
-          return cmp <= 0;
-        case Comparator::Op::kGreater:
-          return cmp > 0;
-        case Comparator::Op::kGreaterEqual:
-          return cmp >= 0;
-        case Comparator::Op::kEqual:
-          return cmp == 0;
+        case Comparator::Op::kLess: return cmp < 0;
+        case Comparator::Op::kLessEqual: return cmp <= 0;
+        case Comparator::Op::kGreater: return cmp > 0;
+        case Comparator::Op::kGreaterEqual: return cmp >= 0;
+        case Comparator::Op::kEqual: return cmp == 0;
       }
       return false;
     });
@@ -496,20 +487,11 @@ std::string VersionRange::normalized() const {
     for (std::size_t j = 0; j < alt.size(); ++j) {
       if (j > 0) out += " ";
       switch (alt[j].op) {
-        case Comparator::Op::kLess:
-          out += "<";
-          break;
-        case Comparator::Op::kLessEqual:
-          out += "<=";
-          break;
-        case Comparator::Op::kGreater:
-          out += ">";
-          break;
-        case Comparator::Op::kGreaterEqual:
-          out += ">=";
-          break;
-        case Comparator::Op::kEqual:
-          break;
+        case Comparator::Op::kLess: out += "<"; break;
+        case Comparator::Op::kLessEqual: out += "<="; break;
+        case Comparator::Op::kGreater: out += ">"; break;
+        case Comparator::Op::kGreaterEqual: out += ">="; break;
+        case Comparator::Op::kEqual: break;
       }
       out += alt[j].version.to_string();
     }

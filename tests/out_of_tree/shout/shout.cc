@@ -13,15 +13,15 @@ constexpr Filter<std::string> greeting_text{"hello.greeting"};
 
 struct Shout {
   Status start(Context& ctx) {
-    ctx.hooks().on(
-        greeting_text,
-        [](const std::string& text) {
-          std::string loud = text;
-          std::transform(loud.begin(), loud.end(), loud.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-          return loud;
-        },
-        {.priority = 100});
+    ctx.hooks().on(greeting_text,
+                   [](const std::string& text) {
+                     std::string loud = text;
+                     std::transform(loud.begin(), loud.end(), loud.begin(), [](unsigned char c) {
+                       return static_cast<char>(std::toupper(c));
+                     });
+                     return loud;
+                   },
+                   {.priority = 100});
     return Status::ok();
   }
 };

@@ -1,5 +1,6 @@
 // Test plugin: a filter listener on hello.greeting that throws, an action listener (on its own
-// flaky.poked) that throws, a route that throws, and a slow route (for draining in-flight requests on stop).
+// flaky.poked) that throws, a route that throws, and a slow route (for draining in-flight requests
+// on stop).
 #include <lore/sdk.h>
 
 #include <chrono>
@@ -16,11 +17,13 @@ constexpr Action<std::string> poked{"flaky.poked", "Fired by GET /api/v1/flaky/p
 struct Flaky {
   Status start(Context& ctx) {
     const auto delay = std::chrono::milliseconds(ctx.settings().get<std::int64_t>("delay_ms"));
-    ctx.hooks().on(greeting_text, [](const std::string&) -> std::string {
-      throw std::runtime_error("flaky filter failed");
-    }, {.priority = 5});
+    ctx.hooks().on(
+        greeting_text,
+        [](const std::string&) -> std::string { throw std::runtime_error("flaky filter failed"); },
+        {.priority = 5});
     if (auto s = ctx.hooks().declare(poked); !s) return s;
-    ctx.hooks().on(poked, [](const std::string&) { throw std::runtime_error("flaky action failed"); });
+    ctx.hooks().on(poked,
+                   [](const std::string&) { throw std::runtime_error("flaky action failed"); });
 
     RouteSpec boom;
     boom.path = "/api/v1/flaky/boom";

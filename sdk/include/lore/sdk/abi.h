@@ -25,7 +25,7 @@
 #endif
 
 #if defined(_GLIBCXX_RELEASE)
-#define LORE_SDK_STDLIB                                             \
+#define LORE_SDK_STDLIB                                                             \
   "libstdc++-" LORE_SDK_STRINGIFY(_GLIBCXX_RELEASE) "-cxx11abi" LORE_SDK_STRINGIFY( \
       _GLIBCXX_USE_CXX11_ABI)
 #elif defined(_LIBCPP_VERSION)
@@ -41,12 +41,12 @@
 #define LORE_SDK_DEBUG_CONTAINERS ""
 #endif
 
-#define LORE_SDK_JSON                                                       \
+#define LORE_SDK_JSON                                                             \
   "json-" LORE_SDK_STRINGIFY(NLOHMANN_JSON_VERSION_MAJOR) "." LORE_SDK_STRINGIFY( \
       NLOHMANN_JSON_VERSION_MINOR)
 
 // What must be identical between the kernel and a plugin for C++ objects to cross safely.
-#define LORE_SDK_BUILD_FINGERPRINT                                                          \
+#define LORE_SDK_BUILD_FINGERPRINT                                                            \
   "sdk-" LORE_SDK_VERSION ";" LORE_SDK_COMPILER ";" LORE_SDK_STDLIB LORE_SDK_DEBUG_CONTAINERS \
   ";" LORE_SDK_JSON
 

@@ -82,8 +82,8 @@ class HookBus {
 
   // `listener(const P&)`; its return value, if any, is ignored.
   template <class P, class F>
-    requires std::is_invocable_v<F&, const P&>
-  SubscriptionId on(const Action<P>& hook, F listener, ListenerOptions options = {}) {
+  requires std::is_invocable_v<F&, const P&> SubscriptionId on(const Action<P>& hook, F listener,
+                                                               ListenerOptions options = {}) {
     std::string error;
     auto id = subscribe_erased(
         hook.name, HookKind::action, type_name<P>(),
@@ -97,8 +97,9 @@ class HookBus {
 
   // `listener(const V&) -> V`: returns the new value.
   template <class V, class F>
-    requires std::is_invocable_r_v<V, F&, const V&>
-  SubscriptionId on(const Filter<V>& hook, F listener, ListenerOptions options = {}) {
+  requires std::is_invocable_r_v<V, F&, const V&> SubscriptionId on(const Filter<V>& hook,
+                                                                    F listener,
+                                                                    ListenerOptions options = {}) {
     std::string error;
     auto id = subscribe_erased(
         hook.name, HookKind::filter, type_name<V>(),

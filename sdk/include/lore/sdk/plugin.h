@@ -53,7 +53,7 @@ class PluginAdapter final : public Plugin {
  public:
   Status install(Context& context) noexcept override {
     return guard_lifecycle("install", [&] {
-      if constexpr (requires(Impl& impl) { impl.install(context); }) {
+      if constexpr (requires(Impl & impl) { impl.install(context); }) {
         return instance().install(context);
       }
       return Status::ok();
@@ -64,7 +64,7 @@ class PluginAdapter final : public Plugin {
   }
   Status stop(Context& context) noexcept override {
     return guard_lifecycle("stop", [&] {
-      if constexpr (requires(Impl& impl) { impl.stop(context); }) {
+      if constexpr (requires(Impl & impl) { impl.stop(context); }) {
         if (impl_) return impl_->stop(context);
       }
       return Status::ok();
@@ -85,19 +85,19 @@ class PluginAdapter final : public Plugin {
 }  // namespace lore::sdk
 
 // Plugin class, its name and its semver version (both must match plugin.yaml).
-#define LORE_PLUGIN(PluginClass, plugin_name, plugin_version)                                 \
-  extern "C" __attribute__((visibility("default"))) const LorePluginDescriptor*              \
-  lore_plugin_descriptor() noexcept {                                                         \
-    static const LorePluginDescriptor descriptor{                                             \
-        sizeof(LorePluginDescriptor),                                                         \
-        LORE_SDK_ABI,                                                                         \
-        plugin_name,                                                                          \
-        plugin_version,                                                                       \
-        LORE_SDK_BUILD_FINGERPRINT,                                                           \
-        []() noexcept -> ::lore::sdk::Plugin* {                                               \
-          return new (std::nothrow)::lore::sdk::detail::PluginAdapter<PluginClass>();         \
-        },                                                                                    \
-        [](::lore::sdk::Plugin* plugin) noexcept { delete plugin; },                          \
-    };                                                                                        \
-    return &descriptor;                                                                       \
+#define LORE_PLUGIN(PluginClass, plugin_name, plugin_version)                         \
+  extern "C" __attribute__((visibility("default"))) const LorePluginDescriptor*       \
+  lore_plugin_descriptor() noexcept {                                                 \
+    static const LorePluginDescriptor descriptor{                                     \
+        sizeof(LorePluginDescriptor),                                                 \
+        LORE_SDK_ABI,                                                                 \
+        plugin_name,                                                                  \
+        plugin_version,                                                               \
+        LORE_SDK_BUILD_FINGERPRINT,                                                   \
+        []() noexcept -> ::lore::sdk::Plugin* {                                       \
+          return new (std::nothrow)::lore::sdk::detail::PluginAdapter<PluginClass>(); \
+        },                                                                            \
+        [](::lore::sdk::Plugin* plugin) noexcept { delete plugin; },                  \
+    };                                                                                \
+    return &descriptor;                                                               \
   }

@@ -17,8 +17,8 @@ class Services {
  public:
   virtual ~Services() = default;
 
-  virtual Status provide_erased(std::string_view kind, std::string_view type,
-                                std::string_view name, std::shared_ptr<void> service) = 0;
+  virtual Status provide_erased(std::string_view kind, std::string_view type, std::string_view name,
+                                std::shared_ptr<void> service) = 0;
   // The returned pointer keeps the providing library loaded while it is held.
   virtual std::shared_ptr<void> find_erased(std::string_view kind, std::string_view type,
                                             std::string_view name) const = 0;
