@@ -5,14 +5,19 @@
 
 #include <string>
 
-namespace {
-
-using namespace lore::sdk;
-
+// Hook payloads live in a named namespace: the kernel checks payload types by name across
+// plugins, and anonymous-namespace names are not unique.
+namespace hello {
 struct Greeted {
   std::string name;
   std::string greeting;
 };
+}  // namespace hello
+
+namespace {
+
+using namespace lore::sdk;
+using hello::Greeted;
 
 constexpr Action<Greeted> greeted{"hello.greeted", "After hello greeted someone."};
 constexpr Filter<std::string> greeting_text{"hello.greeting", "The greeting hello answers with."};

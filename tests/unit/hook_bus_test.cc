@@ -13,21 +13,26 @@
 
 #include "lore/sdk/hooks.h"
 
-namespace lore {
-namespace {
-
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-
+// Hook payloads must live in a named namespace (the bus refuses anonymous-namespace types).
+namespace lore::hook_bus_test {
 struct Greeting {
   std::string text;
 };
 struct Other {
   int n = 0;
 };
+}  // namespace lore::hook_bus_test
+
+namespace lore {
+namespace {
+
+using hook_bus_test::Greeting;
+using hook_bus_test::Other;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
 
 constexpr sdk::Action<Greeting> kGreet{"test.greet", "A greeting happened."};
 constexpr sdk::Filter<int> kNumber{"test.number"};
@@ -657,6 +662,20 @@ TEST(HookBus, MetricsTextNamesHooksAndListeners) {
   EXPECT_THAT(text, HasSubstr("lore_hook_duration_seconds_count{hook=\"test.greet\"} "));
   EXPECT_THAT(text, HasSubstr("lore_hook_listener_duration_seconds_bucket{hook=\"test.greet\","
                               "plugin=\"my-plugin\",listener=\"my-plugin.audit\",le=\"+Inf\"} "));
+}
+
+struct Anonymous {};
+
+TEST(HookBus, PayloadTypesFromAnonymousNamespacesAreRefused) {
+  lore::HookBus bus;
+  const sdk::Action<Anonymous> hook{"test.anonymous"};
+  try {
+    bus.on(hook, [](const Anonymous&) {});
+    FAIL() << "expected the subscription to be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("payload type lore::{anonymous}::Anonymous is in an anonymous namespace"));
+  }
+  EXPECT_FALSE(bus.declare(hook).is_ok());
 }
 
 }  // namespace

@@ -17,6 +17,10 @@ sdk::Status ServiceRegistry::provide(const std::string& owner, const std::shared
                               " is null");
   if (name.empty())
     return sdk::Status::error("service of kind " + std::string(kind) + " needs a name");
+  if (!sdk::is_shareable_type_name(type))
+    return sdk::Status::error("service " + std::string(kind) + "/" + std::string(name) +
+                              ": interface " + std::string(type) +
+                              " is in an anonymous namespace; declare it in a named namespace");
   std::lock_guard lock(mutex_);
   auto& named = by_kind_[std::string(kind)];
   if (auto it = named.find(name); it != named.end())

@@ -49,6 +49,12 @@ sdk::HookSlot* HookBus::find_or_create(std::string_view name, sdk::HookKind kind
     error = "hook name must not be empty";
     return nullptr;
   }
+  if (!sdk::is_shareable_type_name(payload_type)) {
+    error = "hook '" + std::string(name) + "': payload type " + std::string(payload_type) +
+            " is in an anonymous namespace, where another library's type of the same name is a "
+            "different type; declare it in a named namespace";
+    return nullptr;
+  }
   sdk::HookSlot* slot = nullptr;
   {
     std::shared_lock read(slots_mutex_);

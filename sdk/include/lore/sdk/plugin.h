@@ -21,9 +21,9 @@
 
 namespace lore::sdk {
 
-// The kernel-facing lifecycle. install: create or migrate the plugin's storage (once per
-// version). start: register hooks, routes and services. stop: release what start acquired
-// outside the context (registrations are removed by the kernel).
+// The kernel-facing lifecycle. install: create or migrate the plugin's storage; it runs before
+// every start, so it must be idempotent. start: register hooks, routes and services. stop:
+// release what start acquired outside the context (registrations are removed by the kernel).
 class Plugin {
  public:
   virtual ~Plugin() = default;
