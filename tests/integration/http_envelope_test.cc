@@ -51,6 +51,9 @@ TEST_F(LoreServer, ServesHealthAndPluginRoute) {
   auto hello = get(url("/api/v1/hello?name=Ada%20L"));
   EXPECT_EQ(hello.status, 200) << hello.body;
   EXPECT_EQ(hello.json()["greeting"], "Hello, Ada L!");
+  // Query strings are form-encoded: '+' is a space, and a value is decoded exactly once.
+  EXPECT_EQ(get(url("/api/v1/hello?name=a%2Bb+c")).json()["greeting"], "Hello, a+b c!");
+  EXPECT_EQ(get(url("/api/v1/hello?name=x%2541")).json()["greeting"], "Hello, x%41!");
 }
 
 TEST_F(LoreServer, EveryErrorUsesTheEnvelope) {

@@ -22,11 +22,15 @@ struct ServerConfig {
   std::int64_t keepalive_timeout_ms = 60000;
   std::int64_t shutdown_grace_ms = 10000;
   std::string admin_token;
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct LogConfig {
   std::string level = "info";
   bool access = true;
+
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct PluginPolicy {

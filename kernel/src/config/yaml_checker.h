@@ -23,6 +23,7 @@ class ConfigError : public std::runtime_error {
 
  private:
   std::vector<std::string> problems_;
+  std::set<std::string> reported_paths_;
 };
 
 // Parses YAML text; a syntax error becomes a ConfigError "file:line:column: invalid YAML: ...".
@@ -59,6 +60,7 @@ class YamlChecker {
   std::string file_;
   std::set<std::string> overridden_;
   std::vector<std::string> problems_;
+  std::set<std::string> reported_paths_;
 };
 
 }  // namespace lore

@@ -97,12 +97,15 @@ void Kernel::start() {
 }
 
 void Kernel::reload(KernelConfig config) {
-  const auto& a = config_.server;
-  const auto& b = config.server;
-  if (a.host != b.host || a.port != b.port || a.threads != b.threads || a.workers != b.workers ||
-      a.max_body_bytes != b.max_body_bytes || a.admin_token != b.admin_token)
-    spdlog::warn("server settings changed; they take effect after a restart");
+  // The server (socket, threads, limits) and the access log are fixed for the process's life;
+  // the log level, plugins and their settings and the plugin policy apply at once.
+  if (!(config.server == config_.server) || config.log.access != config_.log.access ||
+      config.hook_timing_sample_every != config_.hook_timing_sample_every)
+    spdlog::warn("server, log.access and hooks settings changed; they take effect after a restart");
+  if (config.log.level != config_.log.level) spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
+  config.log.access = config_.log.access;
+  config.hook_timing_sample_every = config_.hook_timing_sample_every;
   config_ = std::move(config);
   plugins_->apply(config_);
   spdlog::info("configuration reloaded; running plugins: {}", plugins_->running().size());

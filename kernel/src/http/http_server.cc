@@ -42,10 +42,14 @@ int from_hex(char c) {
 
 // Path parameters are matched on the raw path and decoded afterwards, so an encoded '/' never
 // changes which route matches.
-std::string percent_decode(std::string_view in) {
+std::string percent_decode(std::string_view in, bool plus_is_space = false) {
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
+    if (plus_is_space && in[i] == '+') {
+      out += ' ';
+      continue;
+    }
     if (in[i] == '%' && i + 2 < in.size()) {
       int hi = from_hex(in[i + 1]), lo = from_hex(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
@@ -73,7 +77,7 @@ sh::Request convert(const Http::Request& in, sh::Method method) {
     out.headers.emplace(lower(name), raw.value());
   const auto& query = in.query();
   for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it)
-    out.query.emplace(percent_decode(it->first), percent_decode(it->second));
+    out.query.emplace(percent_decode(it->first, true), percent_decode(it->second, true));
   try {
     out.remote_address = in.address().host();
   } catch (...) {
