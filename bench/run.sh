@@ -266,7 +266,6 @@ if [[ "$SKIP_HTTP" != 1 ]]; then
     curl -s -i "$url" | tr -d '\r' | sed 's/^/    /'
     echo
   done
-  echo
 
   # Rounds interleave the three targets, so a burst of load from elsewhere hits all of them.
   targets=(baseline healthz hello)
@@ -295,7 +294,7 @@ if [[ "$SKIP_HTTP" != 1 ]]; then
       table[$target.best]="${table[$target.$best]}"
       unset -n table
     done
-    BUSY[$target.best]="round $best; ${BUSY[$target.best]}"
+    BUSY[$target.best]="round $best${BUSY[$target.best]:+; }${BUSY[$target.best]}"
   done
 
   echo "== HTTP summary (wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS round(s))"

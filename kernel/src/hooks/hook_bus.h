@@ -63,7 +63,9 @@ class HookSlot {
   std::atomic<std::shared_ptr<const lore::ListenerSnapshot>> listeners{
       std::make_shared<const lore::ListenerSnapshot>()};
   std::vector<std::string> order_warnings;  // guarded by the bus's write mutex
-  std::atomic<std::uint64_t> dispatches{0};
+  // Written by every dispatching thread: kept off the cache line of `listeners`, which they
+  // only read.
+  alignas(64) std::atomic<std::uint64_t> dispatches{0};
   std::atomic<std::uint64_t> errors{0};
   lore::Histogram latency{lore::Histogram::hook_buckets()};
 };

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <sstream>
+#include <unordered_map>
 #include <thread>
 
 namespace lore {
@@ -68,8 +69,12 @@ sh::Request convert(const Http::Request& in, sh::Method method) {
   out.method = method;
   out.path = in.resource();
   out.body = in.body();
+  // Typed headers only print to a stream; one stream per thread is reused, as building one
+  // per header costs more than the rest of the conversion.
+  thread_local std::ostringstream value;
   for (const auto& header : in.headers().list()) {
-    std::ostringstream value;
+    value.str(std::string());
+    value.clear();
     header->write(value);
     out.headers.emplace(lower(header->name()), value.str());
   }
@@ -100,6 +105,18 @@ class NamedHeader final : public Http::Header::Header {
   std::string value_;
 };
 
+// Parsing a media type for every response is measurable; the handful in use are parsed once per
+// thread.
+const Http::Mime::MediaType& media_type(const std::string& content_type) {
+  thread_local std::unordered_map<std::string, Http::Mime::MediaType> parsed;
+  auto it = parsed.find(content_type);
+  if (it == parsed.end()) {
+    if (parsed.size() > 64) parsed.clear();  // bound the cache if handlers invent many types
+    it = parsed.emplace(content_type, Http::Mime::MediaType::fromString(content_type)).first;
+  }
+  return it->second;
+}
+
 // `keep_alive` (the request's in-flight marker) is released only once the transport has written
 // the response, so a shutdown that waits for in-flight requests never drops a queued response.
 void send(Http::ResponseWriter& writer, sh::Response& response, bool close,
@@ -110,7 +127,7 @@ void send(Http::ResponseWriter& writer, sh::Response& response, bool close,
     writer.headers().remove<Http::Header::Connection>();
     writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
   }
-  writer.setMime(Http::Mime::MediaType::fromString(response.content_type));
+  writer.setMime(media_type(response.content_type));
   auto written = writer.send(static_cast<Http::Code>(response.status), response.body);
   if (keep_alive) written.then([keep_alive](ssize_t) {}, [keep_alive](std::exception_ptr) {});
 }

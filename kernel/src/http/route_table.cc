@@ -1,10 +1,14 @@
 #include "http/route_table.h"
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 namespace lore {
 
 namespace {
+
+constexpr std::size_t kMaxSegments = 32;
 
 bool is_parameter(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
@@ -56,6 +60,9 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
                                 std::string(segment) + "'");
     route->segments.emplace_back(segment);
   }
+  if (route->segments.size() > kMaxSegments)
+    return sdk::Status::error("route " + where + ": more than " + std::to_string(kMaxSegments) +
+                              " path segments");
   const std::string key = std::string(sdk::http::to_string(spec.method)) + " " + spec.path;
 
   std::lock_guard lock(write_mutex_);
@@ -107,7 +114,21 @@ std::vector<std::pair<std::string, std::shared_ptr<RouteStats>>> RouteTable::all
 
 RouteTable::Lookup RouteTable::find(sdk::http::Method method, std::string_view path) const {
   Lookup result;
-  const auto segments = split_path(path);
+  // Split into a fixed array: this runs for every request and must not allocate. No route has
+  // more segments than kMaxSegments, so a longer path cannot match anything.
+  std::array<std::string_view, kMaxSegments> storage;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < path.size() && count <= kMaxSegments;) {
+    while (i < path.size() && path[i] == '/') ++i;
+    std::size_t j = i;
+    while (j < path.size() && path[j] != '/') ++j;
+    if (j > i) {
+      if (count == kMaxSegments) return result;
+      storage[count++] = path.substr(i, j - i);
+    }
+    i = j;
+  }
+  const std::span<const std::string_view> segments(storage.data(), count);
   const auto routes = routes_.load(std::memory_order_acquire);
   for (const auto& route : *routes) {
     if (route->segments.size() != segments.size()) continue;
