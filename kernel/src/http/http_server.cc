@@ -29,8 +29,10 @@ std::optional<sh::Method> to_method(Http::Method method) {
   }
 }
 
+// Header names are ASCII; std::tolower consults the locale for every character.
 std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return s;
 }
 
@@ -196,8 +198,12 @@ class RequestHandler final : public Http::Handler {
     // HTTP/1.1 connections are persistent by default (RFC 9112 9.3).
     if (request.version() == Http::Version::Http11 &&
         !request.headers().has<Http::Header::Connection>()) {
-      writer.headers().remove<Http::Header::Connection>();
-      writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
+      // Switched in place: replacing the header would cost an erase, an insert and an
+      // allocation on every request.
+      if (auto connection = writer.headers().tryGet<Http::Header::Connection>())
+        connection->parseRaw("keep-alive", 10);
+      else
+        writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
     }
 
     auto method = to_method(request.method());
