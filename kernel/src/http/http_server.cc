@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <sstream>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 
 namespace lore {
 
@@ -85,10 +85,6 @@ sh::Request convert(const Http::Request& in, sh::Method method) {
   const auto& query = in.query();
   for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it)
     out.query.emplace(percent_decode(it->first, true), percent_decode(it->second, true));
-  try {
-    out.remote_address = in.address().host();
-  } catch (...) {
-  }
   return out;
 }
 
@@ -150,22 +146,26 @@ struct ExposeAssociateTransport {
 #pragma GCC diagnostic pop
 template struct ExposeAssociateTransport<&Tcp::Handler::associateTransport>;
 
-// Bytes received for the request being parsed on one connection.
-struct IncomingSize {
-  std::size_t bytes = 0;
-  bool rejected = false;  // answered 413; the rest of the connection's input is discarded
+// What the server keeps per connection.
+struct ConnectionState {
+  std::size_t bytes = 0;       // received for the request being parsed
+  bool rejected = false;       // answered 413; the rest of the connection's input is discarded
+  std::string remote_address;  // formatted once per connection, not per request
 };
-constexpr const char* kIncomingSizeKey = "lore.incoming";
+constexpr const char* kConnectionStateKey = "lore.connection";
 
-void reset_incoming_size(Http::ResponseWriter& writer) {
+// The connection's state, its byte count reset for the next request; null if the peer is gone.
+std::shared_ptr<ConnectionState> finish_incoming(Http::ResponseWriter& writer) {
   try {
     if (auto peer = writer.peer()) {
-      auto incoming = std::static_pointer_cast<IncomingSize>(peer->tryGetData(kIncomingSizeKey));
-      if (incoming) incoming->bytes = 0;  // the next request on this connection starts anew
+      auto state = std::static_pointer_cast<ConnectionState>(peer->tryGetData(kConnectionStateKey));
+      if (state) state->bytes = 0;
+      return state;
     }
   } catch (const std::exception&) {
     // The peer is gone; its response will not be delivered either.
   }
+  return nullptr;
 }
 
 // Counts a request as in flight from its arrival until its response is written.
@@ -193,7 +193,7 @@ class RequestHandler final : public Http::Handler {
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     auto done = std::make_shared<InFlight>(*state_);
-    reset_incoming_size(writer);
+    const auto connection_state = finish_incoming(writer);
     // Pistache answers "Connection: Close" to any request without a Connection header, but
     // HTTP/1.1 connections are persistent by default (RFC 9112 9.3).
     if (request.version() == Http::Version::Http11 &&
@@ -208,6 +208,7 @@ class RequestHandler final : public Http::Handler {
 
     auto method = to_method(request.method());
     sh::Request converted = method ? convert(request, *method) : sh::Request{};
+    if (connection_state) converted.remote_address = connection_state->remote_address;
     auto prepared = pipeline_->prepare(std::move(converted));
     if (!method) {
       prepared.route.reset();
@@ -312,7 +313,13 @@ class GuardedHandler final : public Http::Handler {
   }
 
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
-    peer->putData(kIncomingSizeKey, std::make_shared<IncomingSize>());
+    auto state = std::make_shared<ConnectionState>();
+    try {
+      state->remote_address = peer->address().host();
+    } catch (const std::exception&) {
+      // Unknown peer address: left empty.
+    }
+    peer->putData(kConnectionStateKey, std::move(state));
     inner().onConnection(peer);
   }
 
@@ -321,7 +328,8 @@ class GuardedHandler final : public Http::Handler {
   }
 
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Tcp::Peer>& peer) override {
-    auto incoming = std::static_pointer_cast<IncomingSize>(peer->tryGetData(kIncomingSizeKey));
+    auto incoming =
+        std::static_pointer_cast<ConnectionState>(peer->tryGetData(kConnectionStateKey));
     if (incoming) {
       if (incoming->rejected) return;
       incoming->bytes += len;  // reset by RequestHandler when a request completes
