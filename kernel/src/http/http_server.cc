@@ -182,6 +182,15 @@ class InFlight {
   HttpServer::State& state_;
 };
 
+// A request whose headers or body did not arrive in time, answered with the JSON envelope.
+void send_request_timeout(const Pipeline& pipeline, Http::ResponseWriter& writer) {
+  PreparedRequest prepared = pipeline.prepare(sh::Request{});
+  prepared.route.reset();
+  auto response =
+      pipeline.reject(prepared, 408, "request_timeout", "the request was not received in time");
+  send(writer, response, true);
+}
+
 // Runs every parsed request through the pipeline.
 class RequestHandler final : public Http::Handler {
  public:
@@ -253,11 +262,7 @@ class RequestHandler final : public Http::Handler {
   }
 
   void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
-    PreparedRequest prepared = pipeline_->prepare(sh::Request{});
-    prepared.route.reset();
-    auto response =
-        pipeline_->reject(prepared, 408, "request_timeout", "the request was not received in time");
-    send(writer, response, true);
+    send_request_timeout(*pipeline_, writer);
   }
 
  private:
@@ -291,6 +296,11 @@ class GuardedHandler final : public Http::Handler {
   void onRequest(const Http::Request&, Http::ResponseWriter writer) override {
     // Never reached: requests are parsed and answered by the inner handler.
     writer.send(Http::Code::Internal_Server_Error);
+  }
+
+  // Pistache arms its header and body timers with the handler the transport knows, this one.
+  void onTimeout(const Http::Request&, Http::ResponseWriter writer) override {
+    send_request_timeout(*pipeline_, writer);
   }
 
  private:
