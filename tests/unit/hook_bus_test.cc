@@ -673,7 +673,9 @@ TEST(HookBus, PayloadTypesFromAnonymousNamespacesAreRefused) {
     bus.on(hook, [](const Anonymous&) {});
     FAIL() << "expected the subscription to be refused";
   } catch (const std::invalid_argument& e) {
-    EXPECT_THAT(e.what(), HasSubstr("payload type lore::{anonymous}::Anonymous is in an anonymous namespace"));
+    EXPECT_THAT(
+        e.what(),
+        HasSubstr("payload type lore::{anonymous}::Anonymous is in an anonymous namespace"));
   }
   EXPECT_FALSE(bus.declare(hook).is_ok());
 }

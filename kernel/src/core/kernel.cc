@@ -102,7 +102,8 @@ void Kernel::reload(KernelConfig config) {
   if (!(config.server == config_.server) || config.log.access != config_.log.access ||
       config.hook_timing_sample_every != config_.hook_timing_sample_every)
     spdlog::warn("server, log.access and hooks settings changed; they take effect after a restart");
-  if (config.log.level != config_.log.level) spdlog::set_level(spdlog::level::from_str(config.log.level));
+  if (config.log.level != config_.log.level)
+    spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
   config.log.access = config_.log.access;
   config.hook_timing_sample_every = config_.hook_timing_sample_every;
