@@ -1,6 +1,10 @@
 // The real binary: SIGHUP enables and disables plugins at run time, a bad configuration on
 // reload is refused while serving goes on, SIGTERM finishes in-flight requests and exits 0.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <thread>
@@ -143,6 +147,62 @@ TEST_F(RunningLore, FullWorkerQueueAnswers503InsteadOfQueueingForever) {
   EXPECT_GE(overloaded, 1);
   EXPECT_EQ(ok + overloaded, 6);
   EXPECT_EQ(get(url("/healthz")).status, 200);  // reactor routes stay fast
+}
+
+// Raw socket helpers: curl would hide how the connection itself behaves.
+int connect_to(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval timeout{3, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+std::string exchange(int fd, const std::string& request) {
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  char buffer[4096];
+  const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+}
+
+TEST_F(RunningLore, KeepAliveConnectionOutlivesTheHeaderTimeoutBetweenRequests) {
+  start("  hello: { enabled: true }\n", "", "  workers: 4\n  header_timeout_ms: 300\n");
+  const int fd = connect_to(port_);
+  ASSERT_GE(fd, 0);
+  const auto first = exchange(fd, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(first.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << first;
+  EXPECT_NE(first.find("Connection: keep-alive\r\n"), std::string::npos) << first;
+  EXPECT_NE(first.find("X-Request-Id: "), std::string::npos) << first;
+  // Idle longer than the header timeout: the connection is between requests, not in one.
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  const auto second = exchange(fd, "GET /api/v1/hello?name=again HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(second.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << second;
+  EXPECT_NE(second.find(R"({"greeting":"Hello, again!"})"), std::string::npos) << second;
+  ::close(fd);
+}
+
+TEST_F(RunningLore, Http10AndConnectionCloseGetConnectionClose) {
+  start("  hello: { enabled: true }\n");
+  int fd = connect_to(port_);
+  ASSERT_GE(fd, 0);
+  auto reply = exchange(fd, "GET /healthz HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
+  ::close(fd);
+  fd = connect_to(port_);
+  ASSERT_GE(fd, 0);
+  reply = exchange(fd, "GET /no/such HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
+  EXPECT_NE(reply.find(R"("code":"not_found")"), std::string::npos) << reply;
+  ::close(fd);
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 
 #include <sstream>
 #include <thread>
-#include <unordered_map>
 
 namespace lore {
 
@@ -88,46 +87,68 @@ sh::Request convert(const Http::Request& in, sh::Method method) {
   return out;
 }
 
-// Pistache 0.0.5 writes only typed headers into responses (raw ones are dropped), so response
-// headers of any name go through this one typed class.
-class NamedHeader final : public Http::Header::Header {
- public:
-  NamedHeader(std::string name, std::string value)
-      : name_(std::move(name)), value_(std::move(value)) {}
-  const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& stream) const override { stream << value_; }
-  std::uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
-
- private:
-  std::string name_;
-  std::string value_;
-};
-
-// Parsing a media type for every response is measurable; the handful in use are parsed once per
-// thread.
-const Http::Mime::MediaType& media_type(const std::string& content_type) {
-  thread_local std::unordered_map<std::string, Http::Mime::MediaType> parsed;
-  auto it = parsed.find(content_type);
-  if (it == parsed.end()) {
-    if (parsed.size() > 64) parsed.clear();  // bound the cache if handlers invent many types
-    it = parsed.emplace(content_type, Http::Mime::MediaType::fromString(content_type)).first;
-  }
-  return it->second;
+// A header line a handler could use to split the response (CR or LF in it) is dropped.
+bool safe_header(std::string_view name, std::string_view value) {
+  return !name.empty() && name.find_first_of("\r\n:") == std::string_view::npos &&
+         value.find_first_of("\r\n") == std::string_view::npos;
 }
 
-// `keep_alive` (the request's in-flight marker) is released only once the transport has written
-// the response, so a shutdown that waits for in-flight requests never drops a queued response.
-void send(Http::ResponseWriter& writer, sh::Response& response, bool close,
-          std::shared_ptr<void> keep_alive = nullptr) {
-  for (auto& [name, value] : response.headers)
-    writer.headers().add(std::make_shared<NamedHeader>(name, value));
-  if (close) {
-    writer.headers().remove<Http::Header::Connection>();
-    writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+// Writes the response straight to the connection. Pistache's ResponseWriter would do the same
+// through typed header objects, a media-type parse and stream formatting: together more
+// instructions than the whole rest of the kernel's request path (see docs/benchmarks.md).
+// `in_flight` (the request's in-flight marker) is released only once the transport has written
+// the bytes, so a shutdown that waits for in-flight requests never drops a queued response.
+void send(const std::shared_ptr<Tcp::Peer>& peer, const sh::Response& response, bool keep_alive,
+          Http::Version version, std::shared_ptr<void> in_flight = nullptr) {
+  if (!peer) return;
+  const auto code = static_cast<Http::Code>(response.status);
+  std::string out;
+  out.reserve(160 + response.body.size());
+  out += version == Http::Version::Http11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out += Http::codeString(code);
+  out += "\r\nContent-Type: ";
+  out += response.content_type;
+  out += "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    if (!safe_header(name, value)) {
+      spdlog::warn("response header '{}' dropped: it contains a line break", name);
+      continue;
+    }
+    out.append(name).append(": ").append(value).append("\r\n");
   }
-  writer.setMime(media_type(response.content_type));
-  auto written = writer.send(static_cast<Http::Code>(response.status), response.body);
-  if (keep_alive) written.then([keep_alive](ssize_t) {}, [keep_alive](std::exception_ptr) {});
+  out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  out += "Content-Length: ";
+  out += std::to_string(response.body.size());
+  out += "\r\n\r\n";
+  out += response.body;
+  const auto size = out.size();
+  auto written = peer->send(RawBuffer(std::move(out), size));
+  // As ResponseWriter does: an answered connection is idle again, so the transport applies the
+  // keep-alive timeout to it rather than the header timeout (which would answer 408).
+  peer->setIdle(true);
+  if (in_flight) written.then([in_flight](ssize_t) {}, [in_flight](std::exception_ptr) {});
+}
+
+void send(Http::ResponseWriter& writer, const sh::Response& response, bool keep_alive,
+          Http::Version version, std::shared_ptr<void> in_flight = nullptr) {
+  std::shared_ptr<Tcp::Peer> peer;
+  try {
+    peer = writer.peer();
+  } catch (const std::exception&) {
+    return;  // the client is gone
+  }
+  send(peer, response, keep_alive, version, std::move(in_flight));
+}
+
+// Whether the connection stays open after this request (RFC 9112 9.3): HTTP/1.1 unless the
+// client says close, HTTP/1.0 only when it asks for keep-alive.
+bool wants_keep_alive(const Http::Request& request) {
+  auto connection = request.headers().tryGet<Http::Header::Connection>();
+  if (request.version() == Http::Version::Http11)
+    return !connection || connection->control() != Http::ConnectionControl::Close;
+  return connection && connection->control() == Http::ConnectionControl::KeepAlive;
 }
 
 // Pistache 0.0.5 keeps the transport hook of a handler private and gives no way to wrap a
@@ -188,7 +209,7 @@ void send_request_timeout(const Pipeline& pipeline, Http::ResponseWriter& writer
   prepared.route.reset();
   auto response =
       pipeline.reject(prepared, 408, "request_timeout", "the request was not received in time");
-  send(writer, response, true);
+  send(writer, response, false, Http::Version::Http11);
 }
 
 // Runs every parsed request through the pipeline.
@@ -203,17 +224,8 @@ class RequestHandler final : public Http::Handler {
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     auto done = std::make_shared<InFlight>(*state_);
     const auto connection_state = finish_incoming(writer);
-    // Pistache answers "Connection: Close" to any request without a Connection header, but
-    // HTTP/1.1 connections are persistent by default (RFC 9112 9.3).
-    if (request.version() == Http::Version::Http11 &&
-        !request.headers().has<Http::Header::Connection>()) {
-      // Switched in place: replacing the header would cost an erase, an insert and an
-      // allocation on every request.
-      if (auto connection = writer.headers().tryGet<Http::Header::Connection>())
-        connection->parseRaw("keep-alive", 10);
-      else
-        writer.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
-    }
+    const auto version = request.version();
+    const bool keep_alive = wants_keep_alive(request);
 
     auto method = to_method(request.method());
     sh::Request converted = method ? convert(request, *method) : sh::Request{};
@@ -226,7 +238,7 @@ class RequestHandler final : public Http::Handler {
     } else if (state_->draining.load(std::memory_order_acquire)) {
       auto response = pipeline_->reject(prepared, 503, "shutting_down",
                                         "the server is shutting down; retry on another instance");
-      send(writer, response, true, done);
+      send(writer, response, false, version, done);
       return;
     } else {
       for (auto& [name, value] : prepared.request.path_params) value = percent_decode(value);
@@ -234,7 +246,7 @@ class RequestHandler final : public Http::Handler {
 
     if (prepared.response || prepared.route->spec.execution == sdk::Execution::reactor) {
       auto response = pipeline_->complete(prepared);
-      send(writer, response, false, done);
+      send(writer, response, keep_alive, version, done);
       return;
     }
 
@@ -242,13 +254,16 @@ class RequestHandler final : public Http::Handler {
       PreparedRequest prepared;
       Http::ResponseWriter writer;
       std::shared_ptr<InFlight> done;
+      bool keep_alive;
+      Http::Version version;
     };
-    auto task = std::make_shared<Task>(Task{std::move(prepared), std::move(writer), done});
+    auto task = std::make_shared<Task>(
+        Task{std::move(prepared), std::move(writer), done, keep_alive, version});
     const Pipeline* pipeline = pipeline_;
     bool queued = workers_->try_submit([task, pipeline]() noexcept {
       try {
         auto response = pipeline->complete(task->prepared);
-        send(task->writer, response, false, task->done);
+        send(task->writer, response, task->keep_alive, task->version, task->done);
       } catch (const std::exception& e) {
         spdlog::error("sending a response failed: {}", e.what());
       }
@@ -257,7 +272,7 @@ class RequestHandler final : public Http::Handler {
       auto response =
           pipeline_->reject(task->prepared, 503, "overloaded", "the server is busy; retry shortly");
       response.headers.emplace_back("Retry-After", "1");
-      send(task->writer, response, false, task->done);
+      send(task->writer, response, keep_alive, version, task->done);
     }
   }
 
@@ -358,13 +373,7 @@ class GuardedHandler final : public Http::Handler {
     auto response =
         pipeline_->reject(prepared, 413, "payload_too_large",
                           "request exceeds the limit of " + std::to_string(limit_) + " bytes");
-    std::string raw =
-        "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
-        "Connection: close\r\nX-Request-Id: " +
-        prepared.request.request_id +
-        "\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n\r\n" + response.body;
-    const auto size = raw.size();
-    peer->send(RawBuffer(std::move(raw), size));
+    send(peer, response, false, Http::Version::Http11);
   }
 
   const Pipeline* pipeline_;
