@@ -188,6 +188,14 @@ TEST_F(RunningLore, KeepAliveConnectionOutlivesTheHeaderTimeoutBetweenRequests) 
   ::close(fd);
 }
 
+TEST_F(RunningLore, HandlerSlowerThanTheHeaderTimeoutStillAnswers) {
+  start("  flaky: { enabled: true, settings: { delay_ms: 900 } }\n", "",
+        "  workers: 4\n  header_timeout_ms: 300\n");
+  auto slow = get(url("/api/v1/flaky/slow"));
+  EXPECT_EQ(slow.status, 200) << slow.body;
+  EXPECT_EQ(slow.body, R"({"slept_ms":900})");
+}
+
 TEST_F(RunningLore, Http10AndConnectionCloseGetConnectionClose) {
   start("  hello: { enabled: true }\n");
   int fd = connect_to(port_);

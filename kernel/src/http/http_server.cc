@@ -176,9 +176,14 @@ struct ConnectionState {
 constexpr const char* kConnectionStateKey = "lore.connection";
 
 // The connection's state, its byte count reset for the next request; null if the peer is gone.
+//
+// The connection is also marked idle while its request is handled. Pistache marks it busy here
+// and then applies the *header* timeout to it, so a handler slower than header_timeout_ms would
+// see Pistache answer 408 on its connection mid-request; idle, the keep-alive timeout applies.
 std::shared_ptr<ConnectionState> finish_incoming(Http::ResponseWriter& writer) {
   try {
     if (auto peer = writer.peer()) {
+      peer->setIdle(true);
       auto state = std::static_pointer_cast<ConnectionState>(peer->tryGetData(kConnectionStateKey));
       if (state) state->bytes = 0;
       return state;
