@@ -664,6 +664,27 @@ TEST(HookBus, MetricsTextNamesHooksAndListeners) {
                               "plugin=\"my-plugin\",listener=\"my-plugin.audit\",le=\"+Inf\"} "));
 }
 
+TEST(HookBus, AnOwnerCannotRemoveAnotherOwnersListener) {
+  lore::HookBus bus;
+  int calls = 0;
+  std::string error;
+  const auto id = bus.subscribe_as(
+      Owner{"victim", nullptr}, "test.owned", sdk::HookKind::action, sdk::type_name<Greeting>(),
+      [&](void*, std::string&) {
+        ++calls;
+        return true;
+      },
+      {}, error);
+  ASSERT_NE(id, 0u) << error;
+  EXPECT_FALSE(bus.unsubscribe_as("intruder", id));
+  bus.unsubscribe(id);  // the kernel's own unsubscribe removes only the kernel's listeners
+  bus.fire(sdk::Action<Greeting>{"test.owned"}, Greeting{"hi"});
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(bus.unsubscribe_as("victim", id));
+  bus.fire(sdk::Action<Greeting>{"test.owned"}, Greeting{"hi"});
+  EXPECT_EQ(calls, 1);
+}
+
 struct Anonymous {};
 
 TEST(HookBus, PayloadTypesFromAnonymousNamespacesAreRefused) {

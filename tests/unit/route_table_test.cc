@@ -223,6 +223,24 @@ TEST(RouteTable, RemoveOwner) {
   EXPECT_EQ(table.find(Method::get, "/a").match->route->owner, "c");
 }
 
+TEST(RouteTable, RemovalClosesRoutesFoundEarlierAndANewGenerationStartsFresh) {
+  RouteTable table;
+  Add(table, "p", Method::get, "/p");
+  auto old_route = table.find(Method::get, "/p").match->route;
+  InFlightToken running(old_route->in_flight);
+  EXPECT_FALSE(old_route->closed->load());
+  table.remove_owner("p");
+  // A request that looked the route up before the removal sees it closed after counting itself.
+  EXPECT_TRUE(old_route->closed->load());
+  EXPECT_EQ(table.in_flight("p"), 1);  // still drained by the owner's stop
+
+  Add(table, "p", Method::get, "/p");  // the plugin starts again
+  auto new_route = table.find(Method::get, "/p").match->route;
+  EXPECT_FALSE(new_route->closed->load());
+  EXPECT_NE(new_route->in_flight, old_route->in_flight);
+  EXPECT_EQ(table.in_flight("p"), 0);
+}
+
 TEST(RouteTable, LookupKeepsTheRouteAliveAfterRemoval) {
   RouteTable table;
   auto anchor = std::make_shared<int>(7);

@@ -142,16 +142,22 @@ void HookBus::republish(sdk::HookSlot& slot, ListenerSnapshot listeners) {
   slot.listeners.store(std::move(ordered), std::memory_order_release);
 }
 
-void HookBus::unsubscribe(sdk::SubscriptionId id) {
+void HookBus::unsubscribe(sdk::SubscriptionId id) { unsubscribe_as(kernel_owner_.name, id); }
+
+bool HookBus::unsubscribe_as(std::string_view owner, sdk::SubscriptionId id) {
   std::lock_guard lock(write_mutex_);
   auto it = subscriptions_.find(id);
-  if (it == subscriptions_.end()) return;
+  if (it == subscriptions_.end()) return false;
   sdk::HookSlot* slot = it->second;
+  bool owned = false;
+  for (const auto& l : *slot->listeners.load()) owned = owned || (l->id == id && l->owner == owner);
+  if (!owned) return false;  // nobody removes another owner's listener
   subscriptions_.erase(it);
   ListenerSnapshot next;
   for (const auto& l : *slot->listeners.load())
     if (l->id != id) next.push_back(l);
   republish(*slot, std::move(next));
+  return true;
 }
 
 std::size_t HookBus::unsubscribe_owner(std::string_view owner) {

@@ -103,6 +103,8 @@ class HookBus final : public sdk::HookBus {
   sdk::SubscriptionId subscribe_as(const Owner& owner, std::string_view name, sdk::HookKind kind,
                                    std::string_view payload_type, sdk::ErasedListener listener,
                                    sdk::ListenerOptions options, std::string& error);
+  // Removes subscription `id` if `owner` made it; false otherwise.
+  bool unsubscribe_as(std::string_view owner, sdk::SubscriptionId id);
   // Removes every subscription of `owner`; returns how many.
   std::size_t unsubscribe_owner(std::string_view owner);
 

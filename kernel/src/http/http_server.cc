@@ -87,10 +87,20 @@ sh::Request convert(const Http::Request& in, sh::Method method) {
   return out;
 }
 
-// A header line a handler could use to split the response (CR or LF in it) is dropped.
-bool safe_header(std::string_view name, std::string_view value) {
-  return !name.empty() && name.find_first_of("\r\n:") == std::string_view::npos &&
-         value.find_first_of("\r\n") == std::string_view::npos;
+// A header a handler may not set: one that could split the response (CR or LF), or one that
+// frames it, which the kernel writes itself (two lengths would let a proxy read two responses).
+bool allowed_header(std::string_view name, std::string_view value) {
+  if (name.empty() || name.find_first_of("\r\n:") != std::string_view::npos ||
+      value.find_first_of("\r\n") != std::string_view::npos)
+    return false;
+  for (std::string_view framing : {"content-length", "transfer-encoding", "connection"}) {
+    if (name.size() != framing.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < name.size() && same; ++i)
+      same = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i]))) == framing[i];
+    if (same) return false;
+  }
+  return true;
 }
 
 // Writes the response straight to the connection. Pistache's ResponseWriter would do the same
@@ -109,11 +119,17 @@ void send(const std::shared_ptr<Tcp::Peer>& peer, const sh::Response& response, 
   out += ' ';
   out += Http::codeString(code);
   out += "\r\nContent-Type: ";
-  out += response.content_type;
+  if (allowed_header("Content-Type", response.content_type)) {
+    out += response.content_type;
+  } else {
+    spdlog::warn("response content type dropped: it contains a line break");
+    out += "application/octet-stream";
+  }
   out += "\r\n";
   for (const auto& [name, value] : response.headers) {
-    if (!safe_header(name, value)) {
-      spdlog::warn("response header '{}' dropped: it contains a line break", name);
+    if (!allowed_header(name, value)) {
+      spdlog::warn("response header '{}' dropped: line breaks and framing headers are refused",
+                   name);
       continue;
     }
     out.append(name).append(": ").append(value).append("\r\n");
@@ -124,11 +140,15 @@ void send(const std::shared_ptr<Tcp::Peer>& peer, const sh::Response& response, 
   out += "\r\n\r\n";
   out += response.body;
   const auto size = out.size();
-  auto written = peer->send(RawBuffer(std::move(out), size));
-  // As ResponseWriter does: an answered connection is idle again, so the transport applies the
-  // keep-alive timeout to it rather than the header timeout (which would answer 408).
-  peer->setIdle(true);
-  if (in_flight) written.then([in_flight](ssize_t) {}, [in_flight](std::exception_ptr) {});
+  try {
+    auto written = peer->send(RawBuffer(std::move(out), size));
+    // As ResponseWriter does: an answered connection is idle again, so the transport applies
+    // the keep-alive timeout to it rather than the header timeout (which would answer 408).
+    peer->setIdle(true);
+    if (in_flight) written.then([in_flight](ssize_t) {}, [in_flight](std::exception_ptr) {});
+  } catch (const std::exception& e) {
+    spdlog::warn("response not sent: {}", e.what());  // the connection is gone
+  }
 }
 
 void send(Http::ResponseWriter& writer, const sh::Response& response, bool keep_alive,

@@ -48,7 +48,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 InFlightToken::InFlightToken(std::shared_ptr<std::atomic<std::int64_t>> counter)
     : counter_(std::move(counter)) {
-  if (counter_) counter_->fetch_add(1, std::memory_order_acq_rel);
+  // Sequentially consistent, paired with the closed flag: see Route::closed.
+  if (counter_) counter_->fetch_add(1);
 }
 InFlightToken& InFlightToken::operator=(InFlightToken&& other) noexcept {
   if (this != &other) {
@@ -123,6 +124,13 @@ PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
     prepared.route = lookup.match->route;
     req.path_params = std::move(lookup.match->params);
     prepared.in_flight = InFlightToken(prepared.route->in_flight);
+    if (prepared.route->closed->load()) {
+      // The owner stopped between the lookup and the count: it is draining or gone.
+      prepared.in_flight = InFlightToken();
+      prepared.route.reset();
+      prepared.response = sh::Response::failure(404, "not_found", "no route for " + req.path);
+      return prepared;
+    }
 
     req.principal = authenticate(req);
     const auto access = *prepared.route->spec.access;
@@ -143,21 +151,30 @@ PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
 
 sh::Response Pipeline::complete(PreparedRequest& prepared) const noexcept {
   if (prepared.response) return finish(prepared, std::move(*prepared.response));
-  sh::Response response = prepared.route->handler(prepared.request);
+  sh::Response response;
+  try {
+    response = prepared.route->handler(prepared.request);
+  } catch (...) {
+    // SDK handlers never throw; this guards the noexcept promise against one that does.
+    response = sh::Response::failure(500, "internal", "internal error");
+  }
   if (response.status >= 500 && response.error &&
       response.error->code == sdk::Routes::kUnhandledCode && prepared.route->owner != "kernel") {
-    std::string what = std::string(sh::to_string(prepared.request.method)) + " " +
-                       prepared.route->spec.path + ": " +
-                       (response.error->details.is_object()
-                            ? response.error->details.value("exception", std::string("error"))
-                            : std::string("error"));
-    spdlog::error("[{}] handler failed (request {}): {}", prepared.route->owner,
-                  prepared.request.request_id, what);
-    response.error->details = nullptr;  // exception text is for the log, not for clients
     try {
+      const auto& details = response.error->details;
+      const std::string cause =
+          details.is_object() && details.contains("exception") && details["exception"].is_string()
+              ? details["exception"].get<std::string>()
+              : std::string("error");
+      const std::string what = std::string(sh::to_string(prepared.request.method)) + " " +
+                               prepared.route->spec.path + ": " + cause;
+      spdlog::error("[{}] handler failed (request {}): {}", prepared.route->owner,
+                    prepared.request.request_id, what);
       if (on_failure_) on_failure_(prepared.route->owner, what);
     } catch (...) {
+      // Reporting a failure must not fail the response.
     }
+    response.error->details = nullptr;  // exception text is for the log, not for clients
   }
   return finish(prepared, std::move(response));
 }

@@ -80,9 +80,16 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
   route->spec = std::move(spec);
   route->owner = std::move(owner);
   route->stats = stats;
+  // A new generation of an owner (a plugin started again) gets fresh counters; requests of the
+  // old generation still hold the old ones.
+  auto& closed = closed_[route->owner];
   auto& counter = in_flight_[route->owner];
-  if (!counter) counter = std::make_shared<std::atomic<std::int64_t>>(0);
+  if (!closed || closed->load()) {
+    closed = std::make_shared<std::atomic<bool>>(false);
+    counter = std::make_shared<std::atomic<std::int64_t>>(0);
+  }
   route->in_flight = counter;
+  route->closed = closed;
 
   auto next = std::make_shared<Snapshot>(*current);
   next->push_back(std::move(route));
@@ -92,6 +99,7 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
 
 std::size_t RouteTable::remove_owner(std::string_view owner) {
   std::lock_guard lock(write_mutex_);
+  if (auto it = closed_.find(owner); it != closed_.end()) it->second->store(true);
   auto current = routes_.load();
   auto next = std::make_shared<Snapshot>();
   for (const auto& r : *current)

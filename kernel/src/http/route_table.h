@@ -33,6 +33,9 @@ struct Route {
   std::vector<std::string> segments;  // "{name}" marks a parameter
   std::shared_ptr<RouteStats> stats;  // shared by re-registrations of the same method + path
   std::shared_ptr<std::atomic<std::int64_t>> in_flight;  // shared by all routes of the owner
+  // Set when the owner's routes are removed. A request that found this route in an older
+  // snapshot checks it after counting itself in flight, so the owner's drain cannot miss it.
+  std::shared_ptr<std::atomic<bool>> closed;
 };
 
 struct RouteMatch {
@@ -68,6 +71,8 @@ class RouteTable {
   std::map<std::string, std::shared_ptr<RouteStats>> stats_;  // guarded by write_mutex_
   std::map<std::string, std::shared_ptr<std::atomic<std::int64_t>>, std::less<>>
       in_flight_;  // guarded by write_mutex_
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>>
+      closed_;  // guarded by write_mutex_
 
  public:
   // Every method+path shape ever registered with its stats, for /metrics.

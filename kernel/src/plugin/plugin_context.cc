@@ -31,7 +31,9 @@ class PluginContext::Hooks final : public sdk::HookBus {
     return ctx_.parts_.hooks.subscribe_as(ctx_.owner(), name, kind, payload_type,
                                           std::move(listener), std::move(options), error);
   }
-  void unsubscribe(sdk::SubscriptionId id) override { ctx_.parts_.hooks.unsubscribe(id); }
+  void unsubscribe(sdk::SubscriptionId id) override {
+    ctx_.parts_.hooks.unsubscribe_as(ctx_.name_, id);
+  }
   sdk::HookSlot* resolve_erased(std::string_view name, sdk::HookKind kind,
                                 std::string_view payload_type, std::string& error) override {
     return ctx_.parts_.hooks.resolve_erased(name, kind, payload_type, error);

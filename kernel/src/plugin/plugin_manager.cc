@@ -280,6 +280,11 @@ void PluginManager::start_locked(Record& record, std::vector<Event>& events) {
     std::lock_guard lock(failures_mutex_);
     recent_failures_.erase(record.name);
   }
+  {
+    // A disable queued against the previous instance must not stop this fresh one.
+    std::lock_guard lock(control_mutex_);
+    std::erase_if(to_disable_, [&](const auto& job) { return job.first == record.name; });
+  }
   spdlog::info("plugin {} {} started", record.name, version);
   events.push_back({record.name, version, true});
 }
