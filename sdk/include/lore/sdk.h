@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lore/sdk/abi.h"
+#include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/context.h"
 #include "lore/sdk/hook_bus.h"

@@ -1,0 +1,170 @@
+#include "cache/memory_cache.h"
+
+#include <spdlog/spdlog.h>
+
+namespace lore {
+
+MemoryCache::MemoryCache(const sdk::Clock& clock, Options options)
+    : clock_(clock), options_(options) {
+  if (options_.max_entries == 0) options_.max_entries = 1;
+}
+
+std::string MemoryCache::full_key(std::string_view ns, std::string_view key) {
+  auto it = versions_.find(ns);
+  const std::uint64_t version = it == versions_.end() ? 0 : it->second;
+  std::string full;
+  full.reserve(ns.size() + key.size() + 24);
+  full.append(ns).append(1, '\x1f').append(std::to_string(version)).append(1, '\x1f').append(key);
+  return full;
+}
+
+std::optional<std::string> MemoryCache::lookup_locked(const std::string& full) {
+  auto it = entries_.find(full);
+  if (it == entries_.end()) return std::nullopt;
+  if (clock_.monotonic() >= it->second.expires) {
+    remove_locked(full);
+    return std::nullopt;
+  }
+  recency_.splice(recency_.begin(), recency_, it->second.recency);
+  return it->second.value;
+}
+
+void MemoryCache::store_locked(const std::string& full, std::string value,
+                               std::chrono::milliseconds ttl) {
+  if (ttl.count() <= 0) return;
+  // Jitter spreads the expiry of keys written together, so they are not recomputed together.
+  std::uniform_real_distribution<double> shave(0.0, options_.ttl_jitter);
+  const auto jittered = std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(ttl.count()) * (1.0 - shave(random_))));
+  const auto expires = clock_.monotonic() + std::max(jittered, std::chrono::milliseconds(1));
+  if (auto it = entries_.find(full); it != entries_.end()) {
+    it->second.value = std::move(value);
+    it->second.expires = expires;
+    recency_.splice(recency_.begin(), recency_, it->second.recency);
+    return;
+  }
+  while (entries_.size() >= options_.max_entries && !recency_.empty()) {
+    entries_.erase(recency_.back());
+    recency_.pop_back();
+    ++stats_.evictions;
+  }
+  recency_.push_front(full);
+  entries_.emplace(full, Entry{std::move(value), expires, recency_.begin()});
+}
+
+void MemoryCache::remove_locked(const std::string& full) {
+  auto it = entries_.find(full);
+  if (it == entries_.end()) return;
+  recency_.erase(it->second.recency);
+  entries_.erase(it);
+}
+
+std::optional<std::string> MemoryCache::get(std::string_view ns, std::string_view key) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    auto value = lookup_locked(full_key(ns, key));
+    ++(value ? stats_.hits : stats_.misses);
+    return value;
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    ++stats_.errors;
+    return std::nullopt;
+  }
+}
+
+void MemoryCache::set(std::string_view ns, std::string_view key, std::string value,
+                      std::chrono::milliseconds ttl) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    store_locked(full_key(ns, key), std::move(value), ttl);
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    ++stats_.errors;
+  }
+}
+
+void MemoryCache::erase(std::string_view ns, std::string_view key) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    remove_locked(full_key(ns, key));
+  } catch (...) {
+  }
+}
+
+void MemoryCache::invalidate(std::string_view ns) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    auto it = versions_.find(ns);
+    if (it == versions_.end())
+      versions_.emplace(std::string(ns), 1);
+    else
+      ++it->second;
+    // Entries of the old version are unreachable now; the LRU evicts them in time.
+  } catch (...) {
+  }
+}
+
+std::optional<std::string> MemoryCache::get_or_compute(
+    std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
+    const std::function<std::optional<std::string>()>& compute) noexcept {
+  std::shared_ptr<Flight> flight;
+  std::string full;
+  try {
+    std::unique_lock lock(mutex_);
+    full = full_key(ns, key);
+    if (auto value = lookup_locked(full)) {
+      ++stats_.hits;
+      return value;
+    }
+    ++stats_.misses;
+    if (auto running = flights_.find(full); running != flights_.end()) {
+      // Someone computes this key already: wait for their result instead of computing again.
+      auto waiting = running->second;
+      flight_done_.wait(lock, [&] { return waiting->done; });
+      return waiting->value;
+    }
+    flight = std::make_shared<Flight>();
+    flights_.emplace(full, flight);
+    ++stats_.computes;
+  } catch (...) {
+    return std::nullopt;
+  }
+
+  std::optional<std::string> value;
+  bool failed = false;
+  try {
+    value = compute();
+  } catch (const std::exception& e) {
+    failed = true;
+    spdlog::warn("cache compute for {}/{} threw: {}", ns, key, e.what());
+  } catch (...) {
+    failed = true;
+  }
+
+  {
+    std::lock_guard lock(mutex_);
+    if (failed) ++stats_.errors;
+    try {
+      if (value) store_locked(full, *value, ttl);
+    } catch (...) {
+      ++stats_.errors;
+    }
+    flight->value = value;
+    flight->done = true;
+    flights_.erase(full);
+  }
+  flight_done_.notify_all();
+  return value;
+}
+
+sdk::CacheStats MemoryCache::stats() const noexcept {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::size_t MemoryCache::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace lore

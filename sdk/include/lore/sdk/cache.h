@@ -1,0 +1,44 @@
+// The cache plugins and the kernel share: opaque string values under (namespace, key), with a
+// TTL, per-namespace invalidation and single-flight computation of missing values. Backed by an
+// in-process LRU (the embedded default) or Redis; a cache failure is a miss, never an error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lore::sdk {
+
+struct CacheStats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t computes = 0;  // calls of a compute function (single flight: one per cold key)
+  std::uint64_t errors = 0;    // backend failures and compute functions that threw
+  std::uint64_t evictions = 0;
+};
+
+class Cache {
+ public:
+  virtual ~Cache() = default;
+
+  virtual std::optional<std::string> get(std::string_view ns, std::string_view key) noexcept = 0;
+  virtual void set(std::string_view ns, std::string_view key, std::string value,
+                   std::chrono::milliseconds ttl) noexcept = 0;
+  virtual void erase(std::string_view ns, std::string_view key) noexcept = 0;
+  // Makes every key of the namespace a miss at once (a version bump; nothing is scanned).
+  virtual void invalidate(std::string_view ns) noexcept = 0;
+
+  // The cached value, or the result of `compute` stored for `ttl`. However many callers ask for
+  // the same cold key at once, `compute` runs once and they all get its result. A compute that
+  // returns nullopt or throws caches nothing and gives nullopt to every waiter.
+  virtual std::optional<std::string> get_or_compute(
+      std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
+      const std::function<std::optional<std::string>()>& compute) noexcept = 0;
+
+  virtual CacheStats stats() const noexcept = 0;
+};
+
+}  // namespace lore::sdk
