@@ -107,54 +107,29 @@ void MemoryCache::invalidate(std::string_view ns) noexcept {
 std::optional<std::string> MemoryCache::get_or_compute(
     std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
     const std::function<std::optional<std::string>()>& compute) noexcept {
-  std::shared_ptr<Flight> flight;
-  std::string full;
   try {
-    std::unique_lock lock(mutex_);
-    full = full_key(ns, key);
-    if (auto value = lookup_locked(full)) {
-      ++stats_.hits;
+    std::string full;
+    {
+      std::lock_guard lock(mutex_);
+      full = full_key(ns, key);
+      if (auto value = lookup_locked(full)) {
+        ++stats_.hits;
+        return value;
+      }
+      ++stats_.misses;
+    }
+    return flights_.run(full, [&]() -> std::optional<std::string> {
+      bool threw = false;
+      auto value = compute_guarded(compute, ns, key, threw);
+      std::lock_guard lock(mutex_);
+      ++stats_.computes;
+      if (threw) ++stats_.errors;
+      if (value) store_locked(full, *value, ttl);
       return value;
-    }
-    ++stats_.misses;
-    if (auto running = flights_.find(full); running != flights_.end()) {
-      // Someone computes this key already: wait for their result instead of computing again.
-      auto waiting = running->second;
-      flight_done_.wait(lock, [&] { return waiting->done; });
-      return waiting->value;
-    }
-    flight = std::make_shared<Flight>();
-    flights_.emplace(full, flight);
-    ++stats_.computes;
+    });
   } catch (...) {
     return std::nullopt;
   }
-
-  std::optional<std::string> value;
-  bool failed = false;
-  try {
-    value = compute();
-  } catch (const std::exception& e) {
-    failed = true;
-    spdlog::warn("cache compute for {}/{} threw: {}", ns, key, e.what());
-  } catch (...) {
-    failed = true;
-  }
-
-  {
-    std::lock_guard lock(mutex_);
-    if (failed) ++stats_.errors;
-    try {
-      if (value) store_locked(full, *value, ttl);
-    } catch (...) {
-      ++stats_.errors;
-    }
-    flight->value = value;
-    flight->done = true;
-    flights_.erase(full);
-  }
-  flight_done_.notify_all();
-  return value;
 }
 
 sdk::CacheStats MemoryCache::stats() const noexcept {

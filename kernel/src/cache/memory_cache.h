@@ -3,7 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <list>
 #include <map>
 #include <memory>
@@ -12,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "cache/single_flight.h"
 #include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 
@@ -44,10 +44,6 @@ class MemoryCache final : public sdk::Cache {
     std::chrono::steady_clock::time_point expires;
     std::list<std::string>::iterator recency;
   };
-  struct Flight {
-    bool done = false;
-    std::optional<std::string> value;
-  };
 
   // "<ns>\x1f<version>\x1f<key>": a namespace bump makes every old key unreachable.
   std::string full_key(std::string_view ns, std::string_view key);
@@ -58,11 +54,10 @@ class MemoryCache final : public sdk::Cache {
   const sdk::Clock& clock_;
   Options options_;
   mutable std::mutex mutex_;
-  std::condition_variable flight_done_;
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> recency_;  // most recent first
   std::map<std::string, std::uint64_t, std::less<>> versions_;
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  SingleFlight flights_;
   std::mt19937_64 random_{std::random_device{}()};
   sdk::CacheStats stats_;
 };

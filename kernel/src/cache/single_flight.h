@@ -1,0 +1,38 @@
+// Runs one computation per key at a time: callers that ask for a key already being computed
+// wait for that result instead of computing it again (the "thundering herd" on a cold key).
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace lore {
+
+class SingleFlight {
+ public:
+  // `compute` runs on the first caller's thread; it must not throw.
+  std::optional<std::string> run(const std::string& key,
+                                 const std::function<std::optional<std::string>()>& compute);
+
+ private:
+  struct Flight {
+    bool done = false;
+    std::optional<std::string> value;
+  };
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+};
+
+// Calls a cache's compute function, which comes from a plugin: an exception is logged and
+// becomes "no value", so it never reaches the cache's caller as anything but a miss.
+std::optional<std::string> compute_guarded(
+    const std::function<std::optional<std::string>()>& compute, std::string_view ns,
+    std::string_view key, bool& threw) noexcept;
+
+}  // namespace lore
