@@ -120,6 +120,8 @@ TEST_F(LoreServer, MetricsCountRequestsHooksAndPlugins) {
             std::string::npos);
   EXPECT_NE(metrics.body.find("lore_plugin_state{plugin=\"hello\",state=\"running\"} 1"),
             std::string::npos);
+  EXPECT_NE(metrics.body.find("# TYPE lore_cache_hits_total counter\nlore_cache_hits_total 0\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -8,7 +8,10 @@
 #include <random>
 #include <thread>
 
+#include "config/kernel_config.h"
+#include "config/yaml_checker.h"
 #include "core/clocks.h"
+#include "core/kernel.h"
 #include "support/test_config.h"
 
 namespace lore {
@@ -105,6 +108,30 @@ TEST(RedisCache, ColdKeyIsComputedOnce) {
   EXPECT_EQ(computed.load(), 1);
   for (const auto& r : results) EXPECT_EQ(r, "computed");
   EXPECT_EQ(cache.get(ns, "hot"), "computed");
+}
+
+TEST(RedisCache, KernelBuildsItFromCacheUrl) {
+  const char* url = std::getenv("LORE_TEST_REDIS_URL");
+  if (url == nullptr) GTEST_SKIP() << "LORE_TEST_REDIS_URL is not set (make test sets it)";
+  Kernel kernel(parse_kernel_config(std::string("cache: { url: \"") + url + "\" }\nplugins: {}\n",
+                                    "test.yaml", {}),
+                KernelOptions{.serve_http = false});
+  const auto ns = unique_namespace();
+  kernel.cache().set(ns, "k", "through the kernel", 60s);
+  SystemClock clock;
+  RedisCache direct(*test_redis(), clock, {});
+  EXPECT_EQ(direct.get(ns, "k"), "through the kernel");
+}
+
+TEST(RedisCache, BadRedisUrlIsAConfigurationError) {
+  try {
+    parse_kernel_config("cache:\n  url: \"redis://:0\"\n", "bad.yaml", {});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0],
+              "bad.yaml:2:8: cache.url: port in 'redis://:0' is not between 1 and 65535");
+  }
 }
 
 TEST(RedisCache, UnreachableRedisIsAMissAndTheBreakerStopsTrying) {

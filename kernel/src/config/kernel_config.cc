@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cache/redis_cache.h"
 #include "config/env_interpolation.h"
 #include "config/yaml_checker.h"
 
@@ -167,7 +168,12 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
   if (auto n = root["server"]) read_server(n, c, config.server);
   if (auto n = root["database"])
     read_url(n, c, "database", {"sqlite://", "mysql://", "mariadb://"}, config.database_url);
-  if (auto n = root["cache"]) read_url(n, c, "cache", {"memory://", "redis://"}, config.cache_url);
+  if (auto n = root["cache"]) {
+    read_url(n, c, "cache", {"memory://", "redis://"}, config.cache_url);
+    std::string error;
+    if (config.cache_url.rfind("redis://", 0) == 0 && !parse_redis_url(config.cache_url, error))
+      c.problem(n["url"], "cache.url", error);
+  }
   if (auto n = root["log"]) {
     if (c.map(n, "log", {"level", "access"})) {
       if (auto l = n["level"]) {

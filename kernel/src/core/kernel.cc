@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cache/memory_cache.h"
+#include "cache/redis_cache.h"
 #include "core/clocks.h"
 #include "core/logging.h"
 #include "http/http_server.h"
@@ -15,15 +17,33 @@ namespace lore {
 
 namespace sh = sdk::http;
 
+namespace {
+
+// memory:// (the embedded default) or redis://host[:port][/db]; the URL was validated with
+// the configuration.
+std::unique_ptr<sdk::Cache> make_cache(const std::string& url, const sdk::Clock& clock) {
+  if (url.rfind("redis://", 0) == 0) {
+    std::string error;
+    auto address = parse_redis_url(url, error);
+    if (!address) throw std::invalid_argument("cache.url: " + error);
+    spdlog::info("cache: redis {}:{} db {}", address->host, address->port, address->database);
+    return std::make_unique<RedisCache>(*address, clock, RedisCache::Options{});
+  }
+  return std::make_unique<MemoryCache>(clock, MemoryCache::Options{});
+}
+
+}  // namespace
+
 Kernel::Kernel(KernelConfig config, KernelOptions options)
     : config_(std::move(config)), options_(options) {
   if (options_.clock == nullptr) owned_clock_ = std::make_unique<SystemClock>();
   clock_ = options_.clock ? options_.clock : owned_clock_.get();
+  cache_ = make_cache(config_.cache_url, *clock_);
   hooks_ = std::make_unique<HookBus>(HookBus::Options{config_.hook_timing_sample_every, 32});
   routes_ = std::make_unique<RouteTable>();
   services_ = std::make_unique<ServiceRegistry>();
   plugins_ =
-      std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_},
+      std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_},
                                       [](const std::string& name) { return named_logger(name); });
   PluginManager* manager = plugins_.get();
   hooks_->set_failure_sink([manager](const ListenerFailure& f) {
@@ -100,11 +120,16 @@ void Kernel::reload(KernelConfig config) {
   // The server (socket, threads, limits) and the access log are fixed for the process's life;
   // the log level, plugins and their settings and the plugin policy apply at once.
   if (!(config.server == config_.server) || config.log.access != config_.log.access ||
+      config.cache_url != config_.cache_url || config.database_url != config_.database_url ||
       config.hook_timing_sample_every != config_.hook_timing_sample_every)
-    spdlog::warn("server, log.access and hooks settings changed; they take effect after a restart");
+    spdlog::warn(
+        "server, database, cache, log.access or hooks settings changed; they take effect after "
+        "a restart");
   if (config.log.level != config_.log.level)
     spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
+  config.cache_url = config_.cache_url;
+  config.database_url = config_.database_url;
   config.log.access = config_.log.access;
   config.hook_timing_sample_every = config_.hook_timing_sample_every;
   config_ = std::move(config);
@@ -154,6 +179,19 @@ std::string Kernel::metrics_text() const {
         .append("} ")
         .append(std::to_string(p.failures))
         .append("\n");
+  const auto cache = cache_->stats();
+  for (const auto& [name, value, help] :
+       {std::tuple{"lore_cache_hits_total", cache.hits, "Cache lookups that found a value."},
+        std::tuple{"lore_cache_misses_total", cache.misses, "Cache lookups that found nothing."},
+        std::tuple{"lore_cache_computes_total", cache.computes,
+                   "Values computed for get_or_compute (one per cold key)."},
+        std::tuple{"lore_cache_errors_total", cache.errors,
+                   "Cache backend failures and compute functions that threw."},
+        std::tuple{"lore_cache_evictions_total", cache.evictions,
+                   "Entries evicted from the in-process cache."}}) {
+    prometheus::header(out, name, "counter", help);
+    out.append(name).append(" ").append(std::to_string(value)).append("\n");
+  }
   prometheus::header(out, "lore_uptime_seconds", "gauge", "Seconds since the kernel started.");
   out.append("lore_uptime_seconds ")
       .append(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(

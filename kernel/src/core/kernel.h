@@ -12,6 +12,7 @@
 #include "hooks/hook_bus.h"
 #include "http/pipeline.h"
 #include "http/route_table.h"
+#include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/http.h"
 
@@ -49,6 +50,7 @@ class Kernel {
   ServiceRegistry& services() noexcept { return *services_; }
   PluginManager& plugins() noexcept { return *plugins_; }
   const sdk::Clock& clock() const noexcept { return *clock_; }
+  sdk::Cache& cache() noexcept { return *cache_; }
   const KernelConfig& config() const noexcept { return config_; }
 
   std::string metrics_text() const;
@@ -64,6 +66,7 @@ class Kernel {
   KernelOptions options_;
   std::unique_ptr<sdk::Clock> owned_clock_;
   const sdk::Clock* clock_;
+  std::unique_ptr<sdk::Cache> cache_;
   std::unique_ptr<HookBus> hooks_;
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<ServiceRegistry> services_;

@@ -80,6 +80,38 @@ class PluginContext::Routes final : public sdk::Routes {
   PluginContext& ctx_;
 };
 
+// The plugin's view of the shared cache: its namespaces are prefixed with its name.
+class PluginContext::Cache final : public sdk::Cache {
+ public:
+  Cache(sdk::Cache& shared, const std::string& plugin) : shared_(shared), prefix_(plugin + "/") {}
+  std::optional<std::string> get(std::string_view ns, std::string_view key) noexcept override {
+    return shared_.get(scoped(ns), key);
+  }
+  void set(std::string_view ns, std::string_view key, std::string value,
+           std::chrono::milliseconds ttl) noexcept override {
+    shared_.set(scoped(ns), key, std::move(value), ttl);
+  }
+  void erase(std::string_view ns, std::string_view key) noexcept override {
+    shared_.erase(scoped(ns), key);
+  }
+  void invalidate(std::string_view ns) noexcept override { shared_.invalidate(scoped(ns)); }
+  std::optional<std::string> get_or_compute(
+      std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
+      const std::function<std::optional<std::string>()>& compute) noexcept override {
+    return shared_.get_or_compute(scoped(ns), key, ttl, compute);
+  }
+  sdk::CacheStats stats() const noexcept override { return shared_.stats(); }
+
+ private:
+  std::string scoped(std::string_view ns) const {
+    std::string out = prefix_;
+    out.append(ns);
+    return out;
+  }
+  sdk::Cache& shared_;
+  std::string prefix_;
+};
+
 PluginContext::PluginContext(KernelParts parts, std::string name, std::string version,
                              sdk::Settings settings, std::shared_ptr<spdlog::logger> logger)
     : parts_(parts),
@@ -89,7 +121,8 @@ PluginContext::PluginContext(KernelParts parts, std::string name, std::string ve
       logger_(std::make_unique<Logger>(std::move(logger))),
       hooks_(std::make_unique<Hooks>(*this)),
       services_(std::make_unique<Services>(*this)),
-      routes_(std::make_unique<Routes>(*this)) {}
+      routes_(std::make_unique<Routes>(*this)),
+      cache_(std::make_unique<Cache>(parts.cache, name_)) {}
 
 PluginContext::~PluginContext() = default;
 
@@ -99,5 +132,6 @@ sdk::Logger& PluginContext::log() noexcept { return *logger_; }
 sdk::HookBus& PluginContext::hooks() noexcept { return *hooks_; }
 sdk::Services& PluginContext::services() noexcept { return *services_; }
 sdk::Routes& PluginContext::routes() noexcept { return *routes_; }
+sdk::Cache& PluginContext::cache() noexcept { return *cache_; }
 
 }  // namespace lore

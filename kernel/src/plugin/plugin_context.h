@@ -21,6 +21,7 @@ struct KernelParts {
   RouteTable& routes;
   ServiceRegistry& services;
   const sdk::Clock& clock;
+  sdk::Cache& cache;
 };
 
 class PluginContext final : public sdk::Context {
@@ -40,12 +41,14 @@ class PluginContext final : public sdk::Context {
   sdk::Services& services() noexcept override;
   sdk::Routes& routes() noexcept override;
   const sdk::Clock& clock() const noexcept override { return parts_.clock; }
+  sdk::Cache& cache() noexcept override;
 
  private:
   class Logger;
   class Hooks;
   class Services;
   class Routes;
+  class Cache;
 
   Owner owner() const;
 
@@ -58,6 +61,7 @@ class PluginContext final : public sdk::Context {
   std::unique_ptr<Hooks> hooks_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<Routes> routes_;
+  std::unique_ptr<Cache> cache_;
 };
 
 }  // namespace lore

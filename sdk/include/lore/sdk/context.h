@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/hook_bus.h"
 #include "lore/sdk/logger.h"
@@ -24,6 +25,10 @@ class Context {
   virtual Services& services() noexcept = 0;
   virtual Routes& routes() noexcept = 0;
   virtual const Clock& clock() const noexcept = 0;
+  // The site's cache (in-process or Redis, from cache.url). Namespaces are the plugin's own:
+  // the kernel prefixes them with the plugin's name, so plugins cannot see or invalidate each
+  // other's entries.
+  virtual Cache& cache() noexcept = 0;
 };
 
 }  // namespace lore::sdk

@@ -1,0 +1,41 @@
+// Each plugin sees the shared cache through its own namespaces.
+#include <gtest/gtest.h>
+
+#include "cache/memory_cache.h"
+#include "core/clocks.h"
+#include "core/logging.h"
+#include "plugin/plugin_context.h"
+
+namespace lore {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(PluginCacheView, PluginsCannotSeeOrInvalidateEachOthersEntries) {
+  HookBus hooks;
+  RouteTable routes;
+  ServiceRegistry services;
+  ManualClock clock;
+  MemoryCache shared(clock, MemoryCache::Options{100, 0.0});
+  KernelParts parts{hooks, routes, services, clock, shared};
+  PluginContext a(parts, "a", "1.0.0", sdk::Settings{}, named_logger("a"));
+  PluginContext b(parts, "b", "1.0.0", sdk::Settings{}, named_logger("b"));
+
+  a.cache().set("courses", "1", "from a", 60s);
+  b.cache().set("courses", "1", "from b", 60s);
+  EXPECT_EQ(a.cache().get("courses", "1"), "from a");
+  EXPECT_EQ(b.cache().get("courses", "1"), "from b");
+  EXPECT_EQ(shared.get("a/courses", "1"), "from a");  // the kernel's view: prefixed by plugin
+
+  b.cache().invalidate("courses");
+  EXPECT_EQ(b.cache().get("courses", "1"), std::nullopt);
+  EXPECT_EQ(a.cache().get("courses", "1"), "from a");
+
+  EXPECT_EQ(a.cache().get_or_compute("lists", "top", 60s,
+                                     [] { return std::optional<std::string>("computed"); }),
+            "computed");
+  EXPECT_EQ(shared.get("a/lists", "top"), "computed");
+}
+
+}  // namespace
+}  // namespace lore
