@@ -48,6 +48,11 @@ TEST_F(LoreServer, ServesHealthAndPluginRoute) {
   EXPECT_EQ(health.json()["status"], "ok");
   EXPECT_EQ(health.header("x-request-id").size(), 16u);
 
+  // One access-log line per request, with its route, latency and request id.
+  const std::string id = health.header("x-request-id");
+  ASSERT_TRUE(process_->wait_for_log("GET /healthz 200 15B ")) << process_->log();
+  EXPECT_NE(process_->log().find("route=/healthz id=" + id), std::string::npos) << process_->log();
+
   auto hello = get(url("/api/v1/hello?name=Ada%20L"));
   EXPECT_EQ(hello.status, 200) << hello.body;
   EXPECT_EQ(hello.json()["greeting"], "Hello, Ada L!");

@@ -235,6 +235,22 @@ TEST(PluginLifecycle, InFlightRequestFinishesBeforeThePluginIsUnloaded) {
   kernel.stop();
 }
 
+TEST(PluginLifecycle, AFailingReadinessCheckAnswers503WithTheChecks) {
+  auto kernel = offline_kernel("");
+  EXPECT_EQ(kernel->handle(request(Method::get, "/readyz")).status, 200);
+  kernel->hooks().on(sdk::hooks::readiness, [](const sdk::ReadinessReport& report) {
+    auto next = report;
+    next.push_back({"database", false, "connection refused"});
+    return next;
+  });
+  auto r = kernel->handle(request(Method::get, "/readyz"));
+  EXPECT_EQ(r.status, 503);
+  auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["error"]["code"], "not_ready");
+  EXPECT_EQ(body["error"]["details"]["checks"][1]["name"], "database");
+  EXPECT_EQ(body["error"]["details"]["checks"][1]["detail"], "connection refused");
+}
+
 TEST(PluginLifecycle, LifecycleHooksFireForPluginsStartedAndStopped) {
   Kernel kernel(config_from_yaml(kernel_yaml(0, "  hello: { enabled: true }\n")),
                 KernelOptions{.serve_http = false});

@@ -238,9 +238,8 @@ void HookBus::dispatch(sdk::HookSlot* slot, void* payload) noexcept {
   slot->latency.observe_ns(elapsed_ns(started));
 }
 
-void HookBus::report(const sdk::HookSlot& slot, const Listener& listener,
-                     std::string error) noexcept {
-  const_cast<sdk::HookSlot&>(slot).errors.fetch_add(1, std::memory_order_relaxed);
+void HookBus::report(sdk::HookSlot& slot, const Listener& listener, std::string error) noexcept {
+  slot.errors.fetch_add(1, std::memory_order_relaxed);
   if (listener.stats) listener.stats->errors.fetch_add(1, std::memory_order_relaxed);
   auto sink = failure_sink_.load();
   if (!sink || !*sink) return;

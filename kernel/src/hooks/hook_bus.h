@@ -149,7 +149,7 @@ class HookBus final : public sdk::HookBus {
   sdk::HookSlot* find_or_create(std::string_view name, sdk::HookKind kind,
                                 std::string_view payload_type, std::string& error);
   void republish(sdk::HookSlot& slot, ListenerSnapshot listeners);
-  void report(const sdk::HookSlot& slot, const Listener& listener, std::string error) noexcept;
+  void report(sdk::HookSlot& slot, const Listener& listener, std::string error) noexcept;
 
   Options options_;
   Owner kernel_owner_{"kernel", nullptr};

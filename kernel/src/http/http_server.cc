@@ -29,9 +29,10 @@ std::optional<sh::Method> to_method(Http::Method method) {
 }
 
 // Header names are ASCII; std::tolower consults the locale for every character.
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (auto& c : s) c = ascii_lower(c);
   return s;
 }
 
@@ -96,8 +97,7 @@ bool allowed_header(std::string_view name, std::string_view value) {
   for (std::string_view framing : {"content-length", "transfer-encoding", "connection"}) {
     if (name.size() != framing.size()) continue;
     bool same = true;
-    for (std::size_t i = 0; i < name.size() && same; ++i)
-      same = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i]))) == framing[i];
+    for (std::size_t i = 0; i < name.size() && same; ++i) same = ascii_lower(name[i]) == framing[i];
     if (same) return false;
   }
   return true;
@@ -141,10 +141,9 @@ void send(const std::shared_ptr<Tcp::Peer>& peer, const sh::Response& response, 
   out += response.body;
   const auto size = out.size();
   try {
+    // The connection was marked idle when its request arrived (finish_incoming), on the reactor
+    // thread; writing it again here would race with the transport from a worker thread.
     auto written = peer->send(RawBuffer(std::move(out), size));
-    // As ResponseWriter does: an answered connection is idle again, so the transport applies
-    // the keep-alive timeout to it rather than the header timeout (which would answer 408).
-    peer->setIdle(true);
     if (in_flight) written.then([in_flight](ssize_t) {}, [in_flight](std::exception_ptr) {});
   } catch (const std::exception& e) {
     spdlog::warn("response not sent: {}", e.what());  // the connection is gone

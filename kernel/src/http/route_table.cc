@@ -10,6 +10,21 @@ namespace {
 
 constexpr std::size_t kMaxSegments = 32;
 
+// Calls `visit` with each non-empty segment of `path` until it returns false; returns whether
+// every segment was visited. Shared by registration and by the allocation-free lookup.
+template <class Visit>
+bool for_each_segment(std::string_view path, Visit&& visit) {
+  std::size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    std::size_t j = i;
+    while (j < path.size() && path[j] != '/') ++j;
+    if (j > i && !visit(path.substr(i, j - i))) return false;
+    i = j;
+  }
+  return true;
+}
+
 bool is_parameter(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -33,14 +48,10 @@ bool more_specific(const Route& a, const Route& b) {
 
 std::vector<std::string_view> RouteTable::split_path(std::string_view path) {
   std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    std::size_t j = i;
-    while (j < path.size() && path[j] != '/') ++j;
-    if (j > i) out.push_back(path.substr(i, j - i));
-    i = j;
-  }
+  for_each_segment(path, [&](std::string_view segment) {
+    out.push_back(segment);
+    return true;
+  });
   return out;
 }
 
@@ -126,16 +137,12 @@ RouteTable::Lookup RouteTable::find(sdk::http::Method method, std::string_view p
   // more segments than kMaxSegments, so a longer path cannot match anything.
   std::array<std::string_view, kMaxSegments> storage;
   std::size_t count = 0;
-  for (std::size_t i = 0; i < path.size() && count <= kMaxSegments;) {
-    while (i < path.size() && path[i] == '/') ++i;
-    std::size_t j = i;
-    while (j < path.size() && path[j] != '/') ++j;
-    if (j > i) {
-      if (count == kMaxSegments) return result;
-      storage[count++] = path.substr(i, j - i);
-    }
-    i = j;
-  }
+  const bool fits = for_each_segment(path, [&](std::string_view segment) {
+    if (count == kMaxSegments) return false;
+    storage[count++] = segment;
+    return true;
+  });
+  if (!fits) return result;
   const std::span<const std::string_view> segments(storage.data(), count);
   const auto routes = routes_.load(std::memory_order_acquire);
   for (const auto& route : *routes) {

@@ -68,6 +68,16 @@ Discovery discover(const std::vector<std::string>& paths) {
   return found;
 }
 
+// Why an enabled plugin has no usable manifest, in the words `lore plugins` and check-config use.
+std::string missing_manifest_reason(const Discovery& found, const std::string& name,
+                                    const std::vector<std::string>& paths) {
+  if (auto broken = found.broken.find(name); broken != found.broken.end())
+    return "invalid plugin.yaml: " + broken->second;
+  std::string list;
+  for (const auto& p : paths) list += (list.empty() ? "" : ", ") + p;
+  return "no plugin named '" + name + "' on plugin_paths [" + list + "]";
+}
+
 }  // namespace
 
 PluginManager::PluginManager(KernelParts parts, LoggerFactory loggers)
@@ -97,11 +107,8 @@ std::vector<std::string> PluginManager::check_settings(const KernelConfig& confi
     if (!plugin.enabled) continue;
     auto it = found.manifests.find(name);
     if (it == found.manifests.end()) {
-      auto broken = found.broken.find(name);
       problems.push_back(config.source + ": plugins." + name + ": " +
-                         (broken != found.broken.end()
-                              ? "its plugin.yaml is invalid: " + broken->second
-                              : "no plugin of that name on plugin_paths"));
+                         missing_manifest_reason(found, name, config.plugin_paths));
       continue;
     }
     validate_settings(it->second, plugin.settings, checker, "plugins." + name + ".settings");
@@ -118,8 +125,6 @@ void PluginManager::apply(const KernelConfig& config) {
     failure_threshold_ = policy_.failure_threshold;
     failure_window_ms_ = policy_.failure_window_ms;
     auto found = discover(config.plugin_paths);
-    std::string paths;
-    for (const auto& p : config.plugin_paths) paths += (paths.empty() ? "" : ", ") + p;
 
     // Every known plugin gets a record, so `lore plugins` lists what could be enabled too.
     for (auto& [name, manifest] : found.manifests) records_[name].name = name;
@@ -135,11 +140,7 @@ void PluginManager::apply(const KernelConfig& config) {
       const bool has_manifest = m != found.manifests.end();
       if (!record.enabled) continue;
       if (!has_manifest) {
-        auto broken = found.broken.find(name);
-        early_refusals[name] =
-            broken != found.broken.end()
-                ? "invalid plugin.yaml: " + broken->second
-                : "no plugin named '" + name + "' on plugin_paths [" + paths + "]";
+        early_refusals[name] = missing_manifest_reason(found, name, config.plugin_paths);
         continue;
       }
       if (m->second.abi != sdk::kAbiVersion) {

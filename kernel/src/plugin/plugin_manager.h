@@ -91,7 +91,6 @@ class PluginManager {
     std::optional<Manifest> manifest;
     nlohmann::json settings;
     std::shared_ptr<PluginInstance> instance;
-    std::uint64_t failures = 0;
   };
   struct Event {
     std::string name;
