@@ -1,8 +1,11 @@
 // hello: the smallest complete plugin. It declares its own hooks (an action other plugins can
 // observe and a filter they can change the greeting with), listens to a kernel hook, reads its
-// settings and serves a route.
+// settings and serves routes. It also counts visits in its own table (created by
+// migrations/0001_create_visits.sql) and serves the list from the cache, invalidated after each
+// commit that changes it.
 #include <lore/sdk.h>
 
+#include <cstdint>
 #include <string>
 
 // Hook payloads live in a named namespace: the kernel checks payload types by name across
@@ -51,17 +54,115 @@ class Hello {
                         {"in", "query"},
                         {"required", false},
                         {"schema", {{"type", "string"}, {"maxLength", 64}}}}}}};
-    return ctx.routes().add(route, [greeting, filter, announce](const http::Request& request) {
-      const std::string name = request.query_param("name").value_or("world");
-      if (name.empty() || name.size() > 64)
-        throw http::Error(400, "invalid_name", "name must be 1 to 64 characters");
-      const std::string text = filter.apply(greeting + ", " + name);
-      announce.fire(Greeted{name, text});
-      return http::Response::json({{"greeting", text}});
+    auto greet =
+        ctx.routes().add(route, [greeting, filter, announce](const http::Request& request) {
+          const std::string name = request.query_param("name").value_or("world");
+          check_name(name);
+          const std::string text = filter.apply(greeting + ", " + name);
+          announce.fire(Greeted{name, text});
+          return http::Response::json({{"greeting", text}});
+        });
+    if (!greet) return greet;
+    if (auto s = add_visit_routes(ctx); !s) return s;
+    return Status::ok();
+  }
+
+ private:
+  static void check_name(const std::string& name) {
+    if (name.empty() || name.size() > 64)
+      throw http::Error(400, "invalid_name", "name must be 1 to 64 characters");
+  }
+
+  // POST records a visit in a transaction and drops the cached list only once it has
+  // committed; GET serves the list from the cache, computing it once however many ask at once.
+  static Status add_visit_routes(Context& ctx) {
+    const auto ttl =
+        std::chrono::milliseconds(ctx.settings().get<std::int64_t>("visits_cache_ttl_ms"));
+    db::Database& database = ctx.database();
+    Cache& cache = ctx.cache();
+    const Clock& clock = ctx.clock();
+
+    RouteSpec record;
+    record.method = http::Method::post;
+    record.path = "/api/v1/hello/visits";
+    record.summary = "Counts a visit by {\"name\"}; answers the name's total.";
+    record.access = http::Access::anonymous;
+    record.openapi = {
+        {"requestBody",
+         {{"required", true},
+          {"content",
+           {{"application/json",
+             {{"schema",
+               {{"type", "object"},
+                {"required", {"name"}},
+                {"properties", {{"name", {{"type", "string"}, {"maxLength", 64}}}}}}}}}}}}}};
+    auto s = ctx.routes().add(record, [&database, &cache, &clock](const http::Request& request) {
+      const auto body = http::parse_json_body(request);
+      if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
+        throw http::Error(400, "invalid_name", "expected {\"name\": \"...\"}");
+      const std::string name = body["name"].get<std::string>();
+      check_name(name);
+      const auto now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+              .count();
+      const auto visits = database.transact([&](db::Transaction& tx) {
+        // Insert-if-absent then increment: atomic on both databases, whoever else is counting.
+        tx.execute(db::insert_if_absent_sql(tx.dialect(), "hello_visits",
+                                            {"name", "visits", "first_at", "last_at"}, {"name"}),
+                   {name, 0, now, now});
+        tx.execute("UPDATE hello_visits SET visits = visits + 1, last_at = ? WHERE name = ?",
+                   {now, name});
+        tx.after_commit([&cache] { cache.invalidate("visits"); });
+        return tx.query_one("SELECT visits FROM hello_visits WHERE name = ?", {name})
+            ->get<std::int64_t>("visits");
+      });
+      return http::Response::json({{"name", name}, {"visits", visits}}, 201);
+    });
+    if (!s) return s;
+
+    RouteSpec list;
+    list.method = http::Method::get;
+    list.path = "/api/v1/hello/visits";
+    list.summary = "The most frequent visitors, most visits first (?limit=1..100, default 10).";
+    list.access = http::Access::anonymous;
+    list.openapi = {{"parameters",
+                     {{{"name", "limit"},
+                       {"in", "query"},
+                       {"required", false},
+                       {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}}}}}}};
+    return ctx.routes().add(list, [&database, &cache, ttl](const http::Request& request) {
+      int limit = 10;
+      if (auto text = request.query_param("limit")) {
+        try {
+          std::size_t used = 0;
+          limit = std::stoi(*text, &used);
+          if (used != text->size()) limit = 0;
+        } catch (const std::exception&) {
+          limit = 0;
+        }
+        if (limit < 1 || limit > 100)
+          throw http::Error(400, "invalid_limit", "limit must be an integer from 1 to 100");
+      }
+      auto read = [&database, limit]() -> std::optional<std::string> {
+        nlohmann::json visitors = nlohmann::json::array();
+        for (const auto& row : database.session().query(
+                 "SELECT name, visits, last_at FROM hello_visits ORDER BY visits DESC, name "
+                 "LIMIT ?",
+                 {limit}))
+          visitors.push_back({{"name", row.get<std::string>("name")},
+                              {"visits", row.get<std::int64_t>("visits")},
+                              {"last_at_ms", row.get<std::int64_t>("last_at")}});
+        return nlohmann::json{{"visitors", visitors}}.dump();
+      };
+      auto body = ttl.count() > 0
+                      ? cache.get_or_compute("visits", "top:" + std::to_string(limit), ttl, read)
+                      : read();
+      if (!body) throw http::Error(503, "unavailable", "the visitor list is unavailable");
+      return http::Response::text(std::move(*body), 200, "application/json");
     });
   }
 };
 
 }  // namespace
 
-LORE_PLUGIN(Hello, "hello", "1.0.0")
+LORE_PLUGIN(Hello, "hello", "1.1.0")

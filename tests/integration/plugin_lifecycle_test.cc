@@ -47,7 +47,7 @@ TEST(PluginLifecycle, RefusesEachBadPluginWithItsReasonAndKeepsServing) {
   EXPECT_EQ(state_of(*kernel, "greeter-fan"), "running");
   EXPECT_EQ(state_of(*kernel, "wrong-abi"), "refused");
   EXPECT_THAT(reason_of(*kernel, "wrong-abi"),
-              HasSubstr("built for SDK ABI 999, kernel speaks ABI 1"));
+              HasSubstr("built for SDK ABI 999, kernel speaks ABI 2"));
   EXPECT_EQ(state_of(*kernel, "wrong-fingerprint"), "refused");
   EXPECT_THAT(reason_of(*kernel, "wrong-fingerprint"), HasSubstr("build fingerprint mismatch"));
   EXPECT_EQ(state_of(*kernel, "no-descriptor"), "refused");
@@ -267,7 +267,7 @@ TEST(PluginLifecycle, LifecycleHooksFireForPluginsStartedAndStopped) {
   kernel.start();
   kernel.reload(config_from_yaml(kernel_yaml(0, "  hello: { enabled: false }\n")));
   kernel.stop();
-  EXPECT_EQ(events, (std::vector<std::string>{"started hello 1.0.0", "stopped hello"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"started hello 1.1.0", "stopped hello"}));
 }
 
 }  // namespace

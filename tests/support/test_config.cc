@@ -66,6 +66,9 @@ std::string kernel_yaml(std::uint16_t port, const std::string& plugins_yaml,
   yaml += "log:\n  level: info\n  access: true\n";
   yaml += std::string("plugin_paths: [\"") + LORE_PLUGIN_DIR + "\", \"" + LORE_TEST_PLUGIN_DIR +
           "\"]\n";
+  // An in-memory database unless the test brings its own: nothing left behind in the build tree.
+  if (extra.find("database:") == std::string::npos)
+    yaml += "database:\n  url: \"sqlite://:memory:\"\n";
   yaml += extra;
   yaml += "plugins:\n";
   yaml += plugins_yaml.empty() ? "  {}\n" : plugins_yaml;

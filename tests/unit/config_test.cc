@@ -80,7 +80,7 @@ TEST(KernelConfig, EmptyTextGivesDefaults) {
     EXPECT_EQ(config.server.keepalive_timeout_ms, 60000);
     EXPECT_EQ(config.server.shutdown_grace_ms, 10000);
     EXPECT_EQ(config.server.admin_token, "");
-    EXPECT_EQ(config.database_url, "sqlite://var/lore.db");
+    EXPECT_EQ(config.database.url, "sqlite://var/lore.db");
     EXPECT_EQ(config.cache_url, "memory://");
     EXPECT_EQ(config.log.level, "info");
     EXPECT_TRUE(config.log.access);
@@ -109,7 +109,11 @@ server:
   shutdown_grace_ms: 4
   admin_token: abcdefghijklmnopqrstuvwxyz
 database:
-  url: mysql://db.example/lore
+  url: mysql://lore:secret@db.example/lore
+  pool_size: 4
+  lease_timeout_ms: 50
+  statement_timeout_ms: 500
+  connect_timeout_ms: 700
 cache:
   url: redis://cache:6379
 log:
@@ -138,7 +142,11 @@ plugins:
   EXPECT_EQ(config.server.keepalive_timeout_ms, 3);
   EXPECT_EQ(config.server.shutdown_grace_ms, 4);
   EXPECT_EQ(config.server.admin_token, "abcdefghijklmnopqrstuvwxyz");
-  EXPECT_EQ(config.database_url, "mysql://db.example/lore");
+  EXPECT_EQ(config.database.url, "mysql://lore:secret@db.example/lore");
+  EXPECT_EQ(config.database.pool_size, 4);
+  EXPECT_EQ(config.database.lease_timeout_ms, 50);
+  EXPECT_EQ(config.database.statement_timeout_ms, 500);
+  EXPECT_EQ(config.database.connect_timeout_ms, 700);
   EXPECT_EQ(config.cache_url, "redis://cache:6379");
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_FALSE(config.log.access);
@@ -151,8 +159,10 @@ plugins:
 }
 
 TEST(KernelConfig, AcceptsEveryUrlSchemeAndLogLevel) {
-  for (const char* url : {"sqlite://x.db", "mysql://h/db", "mariadb://h/db"})
-    EXPECT_EQ(Parse(std::string("database:\n  url: ") + url + "\n").database_url, url);
+  for (const char* url :
+       {"sqlite://x.db", "sqlite://:memory:", "mysql://u:p@h/db", "mariadb://u@h:3307/db",
+        "mysql://u:p%40ss@localhost/db?socket=/run/mysqld/mysqld.sock"})
+    EXPECT_EQ(Parse(std::string("database:\n  url: ") + url + "\n").database.url, url);
   for (const char* url : {"memory://", "redis://localhost"})
     EXPECT_EQ(Parse(std::string("cache:\n  url: ") + url + "\n").cache_url, url);
   for (const char* level : {"trace", "debug", "info", "warn", "error"})
@@ -400,7 +410,7 @@ TEST(KernelConfig, InterpolatesEnvironmentVariables) {
                                     ":-sqlite://fallback.db}\ncache:\n  url: redis://p$$ss@h\n");
   EXPECT_EQ(config.server.host, "10.0.0.1");
   EXPECT_EQ(config.server.port, 9091);  // still a plain scalar, so an integer
-  EXPECT_EQ(config.database_url, "sqlite://fallback.db");
+  EXPECT_EQ(config.database.url, "sqlite://fallback.db");
   EXPECT_EQ(config.cache_url, "redis://p$ss@h");
 }
 

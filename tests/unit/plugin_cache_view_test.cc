@@ -5,6 +5,9 @@
 #include "core/clocks.h"
 #include "core/logging.h"
 #include "plugin/plugin_context.h"
+#include "storage/connection_pool.h"
+#include "storage/migration_runner.h"
+#include "storage/pooled_database.h"
 
 namespace lore {
 namespace {
@@ -17,7 +20,10 @@ TEST(PluginCacheView, PluginsCannotSeeOrInvalidateEachOthersEntries) {
   ServiceRegistry services;
   ManualClock clock;
   MemoryCache shared(clock, MemoryCache::Options{100, 0.0});
-  KernelParts parts{hooks, routes, services, clock, shared};
+  ConnectionPool pool(DatabaseAddress{.path = ":memory:"}, DatabaseOptions{}, named_logger("db"));
+  PooledDatabase database(pool, "lore_", named_logger("db"));
+  MigrationRunner migrations(database, clock, named_logger("migrate"));
+  KernelParts parts{hooks, routes, services, clock, shared, pool, migrations};
   PluginContext a(parts, "a", "1.0.0", sdk::Settings{}, named_logger("a"));
   PluginContext b(parts, "b", "1.0.0", sdk::Settings{}, named_logger("b"));
 

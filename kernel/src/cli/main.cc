@@ -1,6 +1,7 @@
 // `lore`: a thin command line over the kernel library.
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -14,6 +15,9 @@
 #include "hooks/hook_bus.h"
 #include "lore/sdk/abi.h"
 #include "plugin/plugin_manager.h"
+#include "storage/connection_pool.h"
+#include "storage/migration.h"
+#include "storage/migration_runner.h"
 
 namespace {
 
@@ -150,6 +154,89 @@ int list_hooks(const CommonOptions& options, const std::string& only) {
   });
 }
 
+// Applies (or, with --dry-run, lists) the pending migrations of the kernel and of every enabled
+// plugin, dependencies first, without starting anything.
+int migrate(const CommonOptions& options, bool dry_run) {
+  lore::KernelConfig config = load(options);
+  lore::configure_logging("warn");
+  lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
+  auto& runner = kernel.migrations();
+  std::map<std::string, std::string> skipped;
+  std::vector<std::pair<std::string, std::vector<lore::Migration>>> components;
+  components.emplace_back("kernel", std::vector<lore::Migration>{});
+  for (const auto& m : lore::PluginManager::startable_manifests(config, skipped))
+    components.emplace_back(
+        m.name, lore::load_migrations(m.directory / "migrations", m.name, kernel.pool().dialect()));
+  std::cout << "database " << kernel.pool().address().redacted() << "\n";
+  int rc = 0;
+  for (const auto& [component, migrations] : components) {
+    try {
+      const auto status = runner.status(component, migrations);
+      for (const auto& warning : status.warnings) std::cout << "  warning: " << warning << "\n";
+      std::cout << component << ": " << status.applied.size() << " applied, "
+                << status.pending.size() << " pending\n";
+      for (const auto& m : status.pending) {
+        std::cout << (dry_run ? "  would apply " : "  applying ") << m.label() << "  (" << m.source
+                  << ")\n";
+        if (dry_run)
+          for (const auto& statement : runner.statements(m))
+            std::cout << "    " << statement << ";\n";
+      }
+      if (!dry_run && !status.pending.empty()) {
+        for (const auto& label : runner.apply(component, migrations))
+          std::cout << "  applied " << label << "\n";
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << component << ": " << e.what() << "\n";
+      rc = 1;
+    }
+  }
+  for (const auto& [name, reason] : skipped) std::cout << name << ": skipped (" << reason << ")\n";
+  return rc;
+}
+
+// Drops a plugin's tables and forgets its migrations: the plugin must be disabled first, and
+// the operator confirms by typing its name (or passes --yes in scripts).
+int uninstall_plugin(const CommonOptions& options, const std::string& name, bool yes) {
+  lore::KernelConfig config = load(options);
+  lore::configure_logging("warn");
+  if (auto it = config.plugins.find(name); it != config.plugins.end() && it->second.enabled) {
+    std::cerr << "error: plugin " << name << " is enabled in " << options.config_file
+              << "; set plugins." << name << ".enabled: false (and reload the server) first\n";
+    return 1;
+  }
+  lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
+  auto& runner = kernel.migrations();
+  const auto tables = runner.owned_tables(name);
+  const auto status = runner.status(name, {});
+  if (tables.empty() && status.applied.empty()) {
+    std::cout << "nothing to uninstall: " << name << " has no tables or migrations in "
+              << kernel.pool().address().redacted() << "\n";
+    return 0;
+  }
+  std::cout << "Uninstalling " << name << " from " << kernel.pool().address().redacted()
+            << " drops " << tables.size() << " table(s) and forgets " << status.applied.size()
+            << " migration(s):\n";
+  for (const auto& table : tables) std::cout << "  " << table << "\n";
+  std::cout << "Their data is lost.\n";
+  if (!yes) {
+    if (!isatty(STDIN_FILENO)) {
+      std::cerr << "error: not confirmed; type the name at a terminal or pass --yes\n";
+      return 1;
+    }
+    std::cout << "Type the plugin name to confirm: " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != name) {
+      std::cerr << "aborted; nothing was dropped\n";
+      return 1;
+    }
+  }
+  for (const auto& table : runner.uninstall(name)) std::cout << "dropped " << table << "\n";
+  std::cout << name << " uninstalled\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -165,6 +252,18 @@ int main(int argc, char** argv) {
   add_common(plugins_cmd, options);
   bool as_json = false;
   plugins_cmd->add_flag("--json", as_json, "Print JSON");
+  auto* uninstall_cmd = plugins_cmd->add_subcommand(
+      "uninstall", "Drop a disabled plugin's tables and forget its migrations");
+  add_common(uninstall_cmd, options);
+  std::string uninstall_name;
+  bool uninstall_yes = false;
+  uninstall_cmd->add_option("name", uninstall_name, "The plugin")->required();
+  uninstall_cmd->add_flag("--yes", uninstall_yes, "Do not ask for confirmation");
+  auto* migrate_cmd = app.add_subcommand(
+      "migrate", "Apply pending migrations of the kernel and the enabled plugins");
+  add_common(migrate_cmd, options);
+  bool dry_run = false;
+  migrate_cmd->add_flag("--dry-run", dry_run, "Only print what would run");
   auto* hooks_cmd = app.add_subcommand("hooks", "Print hooks and the resolved order of listeners");
   add_common(hooks_cmd, options);
   std::string hook_name;
@@ -175,7 +274,9 @@ int main(int argc, char** argv) {
   try {
     if (*serve_cmd) return serve(options);
     if (*check_cmd) return check_config(options);
+    if (*uninstall_cmd) return uninstall_plugin(options, uninstall_name, uninstall_yes);
     if (*plugins_cmd) return list_plugins(options, as_json);
+    if (*migrate_cmd) return migrate(options, dry_run);
     if (*hooks_cmd) return list_hooks(options, hook_name);
     if (*version_cmd) {
       std::cout << "lore " << lore::Kernel::kVersion << "\nsdk " << lore::sdk::kSdkVersion

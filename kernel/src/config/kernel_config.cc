@@ -6,6 +6,7 @@
 #include "cache/redis_cache.h"
 #include "config/env_interpolation.h"
 #include "config/yaml_checker.h"
+#include "storage/database_url.h"
 
 namespace lore {
 
@@ -103,6 +104,32 @@ void read_server(const YAML::Node& node, YamlChecker& c, ServerConfig& s) {
   }
 }
 
+void read_database(const YAML::Node& node, YamlChecker& c, DatabaseConfig& d) {
+  if (!c.map(
+          node, "database",
+          {"url", "pool_size", "lease_timeout_ms", "statement_timeout_ms", "connect_timeout_ms"}))
+    return;
+  if (auto n = node["url"]) {
+    if (auto v = c.string(n, "database.url")) {
+      std::string error;
+      if (parse_database_url(*v, error))
+        d.url = *v;
+      else
+        c.problem(n, "database.url", error);
+    }
+  }
+  if (auto n = node["pool_size"]) {
+    if (auto v = c.integer(n, "database.pool_size", 1, 1024)) d.pool_size = static_cast<int>(*v);
+  }
+  for (auto [key, target, low] : {std::tuple{"lease_timeout_ms", &d.lease_timeout_ms, 1},
+                                  std::tuple{"statement_timeout_ms", &d.statement_timeout_ms, 100},
+                                  std::tuple{"connect_timeout_ms", &d.connect_timeout_ms, 100}}) {
+    if (auto n = node[key]) {
+      if (auto v = c.integer(n, std::string("database.") + key, low, 3600000)) *target = *v;
+    }
+  }
+}
+
 void read_url(const YAML::Node& node, YamlChecker& c, const char* section,
               std::initializer_list<std::string_view> schemes, std::string& target) {
   if (!c.map(node, section, {"url"})) return;
@@ -166,8 +193,7 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
     c.throw_if_failed();
   }
   if (auto n = root["server"]) read_server(n, c, config.server);
-  if (auto n = root["database"])
-    read_url(n, c, "database", {"sqlite://", "mysql://", "mariadb://"}, config.database_url);
+  if (auto n = root["database"]) read_database(n, c, config.database);
   if (auto n = root["cache"]) {
     read_url(n, c, "cache", {"memory://", "redis://"}, config.cache_url);
     std::string error;

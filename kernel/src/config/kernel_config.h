@@ -33,6 +33,16 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+struct DatabaseConfig {
+  std::string url = "sqlite://var/lore.db";
+  int pool_size = 8;                     // connections; sqlite://:memory: always uses one
+  std::int64_t lease_timeout_ms = 2000;  // wait for a free connection before answering 503
+  std::int64_t statement_timeout_ms = 10000;
+  std::int64_t connect_timeout_ms = 2000;
+
+  bool operator==(const DatabaseConfig&) const = default;
+};
+
 struct PluginPolicy {
   int failure_threshold = 5;  // failures within the window that disable a plugin
   std::int64_t failure_window_ms = 60000;
@@ -48,7 +58,7 @@ struct PluginConfig {
 struct KernelConfig {
   std::string source;  // file name, for messages
   ServerConfig server;
-  std::string database_url = "sqlite://var/lore.db";
+  DatabaseConfig database;
   std::string cache_url = "memory://";
   LogConfig log;
   std::vector<std::string> plugin_paths{"build/plugins"};

@@ -12,6 +12,9 @@
 #include "lore/sdk/hooks.h"
 #include "metrics/prometheus.h"
 #include "plugin/plugin_manager.h"
+#include "storage/connection_pool.h"
+#include "storage/migration_runner.h"
+#include "storage/pooled_database.h"
 
 namespace lore {
 
@@ -32,6 +35,18 @@ std::unique_ptr<sdk::Cache> make_cache(const std::string& url, const sdk::Clock&
   return std::make_unique<MemoryCache>(clock, MemoryCache::Options{});
 }
 
+std::unique_ptr<ConnectionPool> make_pool(const DatabaseConfig& config) {
+  std::string error;
+  auto address = parse_database_url(config.url, error);
+  if (!address) throw std::invalid_argument("database.url: " + error);
+  DatabaseOptions options;
+  options.pool_size = static_cast<std::size_t>(config.pool_size);
+  options.lease_timeout = std::chrono::milliseconds(config.lease_timeout_ms);
+  options.statement_timeout = std::chrono::milliseconds(config.statement_timeout_ms);
+  options.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms);
+  return std::make_unique<ConnectionPool>(*address, options, named_logger("database"));
+}
+
 }  // namespace
 
 Kernel::Kernel(KernelConfig config, KernelOptions options)
@@ -39,12 +54,15 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   if (options_.clock == nullptr) owned_clock_ = std::make_unique<SystemClock>();
   clock_ = options_.clock ? options_.clock : owned_clock_.get();
   cache_ = make_cache(config_.cache_url, *clock_);
+  pool_ = make_pool(config_.database);
+  database_ = std::make_unique<PooledDatabase>(*pool_, "lore_", named_logger("database"));
+  migrations_ = std::make_unique<MigrationRunner>(*database_, *clock_, named_logger("migrate"));
   hooks_ = std::make_unique<HookBus>(HookBus::Options{config_.hook_timing_sample_every, 32});
   routes_ = std::make_unique<RouteTable>();
   services_ = std::make_unique<ServiceRegistry>();
-  plugins_ =
-      std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_},
-                                      [](const std::string& name) { return named_logger(name); });
+  plugins_ = std::make_unique<PluginManager>(
+      KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_, *pool_, *migrations_},
+      [](const std::string& name) { return named_logger(name); });
   PluginManager* manager = plugins_.get();
   hooks_->set_failure_sink([manager](const ListenerFailure& f) {
     spdlog::error("[{}] listener '{}' of hook {} failed: {}", f.owner, f.label, f.hook, f.error);
@@ -85,9 +103,20 @@ void Kernel::declare_kernel_hooks() {
   hooks_->declare(sdk::hooks::openapi_document);
 }
 
+sdk::db::Database& Kernel::database() noexcept { return *database_; }
+
 void Kernel::start() {
   if (running_) return;
   started_at_ = std::chrono::steady_clock::now();
+  // The database must answer before anything is served: a site with no database is down, and
+  // saying so at boot beats a stream of 503s.
+  try {
+    migrations_->status("kernel", {});
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot use the database " + pool_->address().redacted() + ": " +
+                             e.what());
+  }
+  spdlog::info("database: {} ({})", pool_->address().redacted(), pool_->server_version());
   plugins_->apply(config_);
   if (options_.serve_http) {
     workers_ = std::make_unique<WorkerPool>(static_cast<std::size_t>(config_.server.workers),
@@ -120,7 +149,7 @@ void Kernel::reload(KernelConfig config) {
   // The server (socket, threads, limits) and the access log are fixed for the process's life;
   // the log level, plugins and their settings and the plugin policy apply at once.
   if (!(config.server == config_.server) || config.log.access != config_.log.access ||
-      config.cache_url != config_.cache_url || config.database_url != config_.database_url ||
+      config.cache_url != config_.cache_url || !(config.database == config_.database) ||
       config.hook_timing_sample_every != config_.hook_timing_sample_every)
     spdlog::warn(
         "server, database, cache, log.access or hooks settings changed; they take effect after "
@@ -129,7 +158,7 @@ void Kernel::reload(KernelConfig config) {
     spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
   config.cache_url = config_.cache_url;
-  config.database_url = config_.database_url;
+  config.database = config_.database;
   config.log.access = config_.log.access;
   config.hook_timing_sample_every = config_.hook_timing_sample_every;
   config_ = std::move(config);

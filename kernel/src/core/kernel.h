@@ -14,11 +14,15 @@
 #include "http/route_table.h"
 #include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
+#include "lore/sdk/database.h"
 #include "lore/sdk/http.h"
 
 namespace lore {
 
 class PluginManager;
+class ConnectionPool;
+class PooledDatabase;
+class MigrationRunner;
 class HttpServer;
 class WorkerPool;
 
@@ -51,6 +55,10 @@ class Kernel {
   PluginManager& plugins() noexcept { return *plugins_; }
   const sdk::Clock& clock() const noexcept { return *clock_; }
   sdk::Cache& cache() noexcept { return *cache_; }
+  // The kernel's own view of the database (tables prefixed lore_).
+  sdk::db::Database& database() noexcept;
+  ConnectionPool& pool() noexcept { return *pool_; }
+  MigrationRunner& migrations() noexcept { return *migrations_; }
   const KernelConfig& config() const noexcept { return config_; }
 
   std::string metrics_text() const;
@@ -67,6 +75,9 @@ class Kernel {
   std::unique_ptr<sdk::Clock> owned_clock_;
   const sdk::Clock* clock_;
   std::unique_ptr<sdk::Cache> cache_;
+  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<PooledDatabase> database_;
+  std::unique_ptr<MigrationRunner> migrations_;
   std::unique_ptr<HookBus> hooks_;
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<ServiceRegistry> services_;

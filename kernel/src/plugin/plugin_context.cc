@@ -118,11 +118,12 @@ PluginContext::PluginContext(KernelParts parts, std::string name, std::string ve
       name_(std::move(name)),
       version_(std::move(version)),
       settings_(std::move(settings)),
-      logger_(std::make_unique<Logger>(std::move(logger))),
+      logger_(std::make_unique<Logger>(logger)),
       hooks_(std::make_unique<Hooks>(*this)),
       services_(std::make_unique<Services>(*this)),
       routes_(std::make_unique<Routes>(*this)),
-      cache_(std::make_unique<Cache>(parts.cache, name_)) {}
+      cache_(std::make_unique<Cache>(parts.cache, name_)),
+      database_(parts.pool, table_prefix_for(name_), std::move(logger)) {}
 
 PluginContext::~PluginContext() = default;
 

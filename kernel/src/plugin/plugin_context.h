@@ -11,6 +11,9 @@
 #include "hooks/hook_bus.h"
 #include "http/route_table.h"
 #include "lore/sdk/context.h"
+#include "storage/connection_pool.h"
+#include "storage/migration_runner.h"
+#include "storage/pooled_database.h"
 
 namespace lore {
 
@@ -22,6 +25,8 @@ struct KernelParts {
   ServiceRegistry& services;
   const sdk::Clock& clock;
   sdk::Cache& cache;
+  ConnectionPool& pool;
+  MigrationRunner& migrations;
 };
 
 class PluginContext final : public sdk::Context {
@@ -42,6 +47,7 @@ class PluginContext final : public sdk::Context {
   sdk::Routes& routes() noexcept override;
   const sdk::Clock& clock() const noexcept override { return parts_.clock; }
   sdk::Cache& cache() noexcept override;
+  sdk::db::Database& database() noexcept override { return database_; }
 
  private:
   class Logger;
@@ -62,6 +68,7 @@ class PluginContext final : public sdk::Context {
   std::unique_ptr<Services> services_;
   std::unique_ptr<Routes> routes_;
   std::unique_ptr<Cache> cache_;
+  PooledDatabase database_;
 };
 
 }  // namespace lore

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "plugin/dependency_resolver.h"
+#include "storage/migration.h"
 
 namespace lore {
 
@@ -115,6 +116,25 @@ std::vector<std::string> PluginManager::check_settings(const KernelConfig& confi
   }
   problems.insert(problems.end(), checker.problems().begin(), checker.problems().end());
   return problems;
+}
+
+std::vector<Manifest> PluginManager::startable_manifests(
+    const KernelConfig& config, std::map<std::string, std::string>& skipped) {
+  auto found = discover(config.plugin_paths);
+  std::map<std::string, const Manifest*> wanted;
+  for (const auto& [name, plugin] : config.plugins) {
+    if (!plugin.enabled) continue;
+    auto it = found.manifests.find(name);
+    if (it == found.manifests.end())
+      skipped[name] = missing_manifest_reason(found, name, config.plugin_paths);
+    else
+      wanted[name] = &it->second;
+  }
+  auto plan = plan_dependencies(wanted);
+  for (auto& [name, reason] : plan.refused) skipped[name] = reason;
+  std::vector<Manifest> out;
+  for (const auto& name : plan.start_order) out.push_back(found.manifests.at(name));
+  return out;
 }
 
 void PluginManager::apply(const KernelConfig& config) {
@@ -256,6 +276,16 @@ void PluginManager::start_locked(Record& record, std::vector<Event>& events) {
     parts_.hooks.unsubscribe_owner(record.name);
     parts_.services.withdraw_owner(record.name);
   };
+  // The plugin's schema first: install() and start() may rely on its tables.
+  try {
+    auto migrations = load_migrations(m.directory / "migrations", m.name, parts_.pool.dialect());
+    if (!migrations.empty()) parts_.migrations.apply(m.name, migrations);
+  } catch (const std::exception& e) {
+    record.state = PluginState::failed;
+    record.reason = std::string("migration failed: ") + e.what();
+    spdlog::error("plugin {} failed: {}", record.name, record.reason);
+    return;
+  }
   sdk::Status status = plugin->install(*instance->context);
   if (!status) {
     undo();

@@ -81,6 +81,10 @@ class PluginManager {
 
   // Problems in plugin settings that `apply` would refuse, for `lore check-config`.
   static std::vector<std::string> check_settings(const KernelConfig& config);
+  // Manifests of the enabled plugins that would start, dependencies first, for `lore migrate`;
+  // the others land in `skipped` with their reason.
+  static std::vector<Manifest> startable_manifests(const KernelConfig& config,
+                                                   std::map<std::string, std::string>& skipped);
 
  private:
   struct Record {

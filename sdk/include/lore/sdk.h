@@ -5,6 +5,7 @@
 #include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/context.h"
+#include "lore/sdk/database.h"
 #include "lore/sdk/hook_bus.h"
 #include "lore/sdk/hooks.h"
 #include "lore/sdk/http.h"

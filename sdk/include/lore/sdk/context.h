@@ -6,6 +6,7 @@
 
 #include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
+#include "lore/sdk/database.h"
 #include "lore/sdk/hook_bus.h"
 #include "lore/sdk/logger.h"
 #include "lore/sdk/routes.h"
@@ -29,6 +30,9 @@ class Context {
   // the kernel prefixes them with the plugin's name, so plugins cannot see or invalidate each
   // other's entries.
   virtual Cache& cache() noexcept = 0;
+  // The site's database (SQLite or MySQL/MariaDB, from database.url), shared with the kernel.
+  // The plugin's tables carry database().table_prefix() and are created by its migrations.
+  virtual db::Database& database() noexcept = 0;
 };
 
 }  // namespace lore::sdk

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "lore/sdk/db_value.h"
 #include "lore/sdk/http.h"
 #include "lore/sdk/status.h"
 
@@ -57,6 +58,8 @@ class Routes {
       return fn(request);
     } catch (const http::Error& e) {
       return http::Response::failure(e.status(), e.code(), e.what());
+    } catch (const db::Error& e) {
+      return database_failure(e);
     } catch (const nlohmann::json::exception& e) {
       return http::Response::failure(400, "invalid_request", e.what());
     } catch (const std::exception& e) {
@@ -64,6 +67,28 @@ class Routes {
     } catch (...) {
       return unhandled("unknown exception");
     }
+  }
+  // An outage is the operator's problem, not the plugin's: 503 with Retry-After, not counted
+  // against the plugin (the kernel logs the cause; clients do not need the database's address). A
+  // duplicate key is the caller's: 409. Anything else is a bug: 500.
+  static http::Response database_failure(const db::Error& e) {
+    switch (e.kind()) {
+      case db::ErrorKind::unavailable:
+      case db::ErrorKind::timeout: {
+        auto r = http::Response::failure(503, "database_unavailable",
+                                         "the database is unavailable; try again shortly");
+        r.headers.emplace_back("Retry-After", "1");
+        return r;
+      }
+      case db::ErrorKind::duplicate:
+        return http::Response::failure(409, "duplicate", "this resource already exists");
+      case db::ErrorKind::conflict:
+        return http::Response::failure(409, "conflict",
+                                       "a concurrent change got in the way; try again");
+      case db::ErrorKind::constraint:
+      case db::ErrorKind::invalid: break;
+    }
+    return unhandled(std::string("database: ") + e.what());
   }
   static http::Response unhandled(std::string what) {
     auto r = http::Response::failure(500, std::string(kUnhandledCode), "internal error");
