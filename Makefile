@@ -57,7 +57,9 @@ test:
 	scripts/with-test-servers.sh $(CTEST) --test-dir $(TEST_BUILD_DIR) $(CTEST_ARGS)
 
 bench: build
+	scripts/install-deps.sh test
 	bench/run.sh
+	bench/storage.sh
 
 format:
 ifneq ($(FORMAT_DIRS),)

@@ -15,15 +15,23 @@ struct Greeted {
   std::string name;
   std::string greeting;
 };
+struct Visited {
+  std::string name;
+  std::int64_t visits;  // the name's total, including this visit
+};
 }  // namespace hello
 
 namespace {
 
 using namespace lore::sdk;
 using hello::Greeted;
+using hello::Visited;
 
 constexpr Action<Greeted> greeted{"hello.greeted", "After hello greeted someone."};
 constexpr Filter<std::string> greeting_text{"hello.greeting", "The greeting hello answers with."};
+constexpr Action<Visited> visited{"hello.visited",
+                                  "After a visit was counted; fired once its transaction has "
+                                  "committed, never for one that rolled back."};
 
 class Hello {
  public:
@@ -73,14 +81,21 @@ class Hello {
       throw http::Error(400, "invalid_name", "name must be 1 to 64 characters");
   }
 
-  // POST records a visit in a transaction and drops the cached list only once it has
-  // committed; GET serves the list from the cache, computing it once however many ask at once.
+  // POST records a visit in a transaction and fires hello.visited once it has committed; the
+  // cached list is dropped by a listener of that hook, so any plugin that caches something
+  // derived from visits invalidates it the same way. Invalidating before the commit would let
+  // a reader cache the old rows again in between. GET serves the list from the cache,
+  // computing it once however many ask at once.
   static Status add_visit_routes(Context& ctx) {
     const auto ttl =
         std::chrono::milliseconds(ctx.settings().get<std::int64_t>("visits_cache_ttl_ms"));
     db::Database& database = ctx.database();
     Cache& cache = ctx.cache();
     const Clock& clock = ctx.clock();
+    if (auto s = ctx.hooks().declare(visited); !s) return s;
+    ctx.hooks().on(visited, [&cache](const Visited&) { cache.invalidate("visits"); },
+                   {.label = "hello.forget-cached-visits"});
+    ActionRef<Visited> announce_visit(ctx.hooks(), visited);
 
     RouteSpec record;
     record.method = http::Method::post;
@@ -96,28 +111,33 @@ class Hello {
                {{"type", "object"},
                 {"required", {"name"}},
                 {"properties", {{"name", {{"type", "string"}, {"maxLength", 64}}}}}}}}}}}}}};
-    auto s = ctx.routes().add(record, [&database, &cache, &clock](const http::Request& request) {
-      const auto body = http::parse_json_body(request);
-      if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
-        throw http::Error(400, "invalid_name", "expected {\"name\": \"...\"}");
-      const std::string name = body["name"].get<std::string>();
-      check_name(name);
-      const auto now =
-          std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
-              .count();
-      const auto visits = database.transact([&](db::Transaction& tx) {
-        // Insert-if-absent then increment: atomic on both databases, whoever else is counting.
-        tx.execute(db::insert_if_absent_sql(tx.dialect(), "hello_visits",
-                                            {"name", "visits", "first_at", "last_at"}, {"name"}),
-                   {name, 0, now, now});
-        tx.execute("UPDATE hello_visits SET visits = visits + 1, last_at = ? WHERE name = ?",
-                   {now, name});
-        tx.after_commit([&cache] { cache.invalidate("visits"); });
-        return tx.query_one("SELECT visits FROM hello_visits WHERE name = ?", {name})
-            ->get<std::int64_t>("visits");
-      });
-      return http::Response::json({{"name", name}, {"visits", visits}}, 201);
-    });
+    auto s =
+        ctx.routes().add(record, [&database, &clock, announce_visit](const http::Request& request) {
+          const auto body = http::parse_json_body(request);
+          if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
+            throw http::Error(400, "invalid_name", "expected {\"name\": \"...\"}");
+          const std::string name = body["name"].get<std::string>();
+          check_name(name);
+          const auto now =
+              std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+                  .count();
+          const auto visits = database.transact([&](db::Transaction& tx) {
+            // The first visit inserts; a later one (or the loser of a race to insert) increments.
+            if (!tx.try_insert("INSERT INTO hello_visits (name, visits, first_at, last_at) VALUES "
+                               "(?, 1, ?, ?)",
+                               {name, now, now}))
+              tx.execute("UPDATE hello_visits SET visits = visits + 1, last_at = ? WHERE name = ?",
+                         {now, name});
+            const auto total =
+                tx.query_one("SELECT visits FROM hello_visits WHERE name = ?", {name})
+                    ->get<std::int64_t>("visits");
+            tx.after_commit([announce_visit, name, total] {
+              announce_visit.fire(Visited{name, total});
+            });
+            return total;
+          });
+          return http::Response::json({{"name", name}, {"visits", visits}}, 201);
+        });
     if (!s) return s;
 
     RouteSpec list;
@@ -154,10 +174,12 @@ class Hello {
                               {"last_at_ms", row.get<std::int64_t>("last_at")}});
         return nlohmann::json{{"visitors", visitors}}.dump();
       };
+      // A database error inside `read` is rethrown here and answers 503; a request that waited
+      // for another's failed read gets nullopt and answers the same.
       auto body = ttl.count() > 0
                       ? cache.get_or_compute("visits", "top:" + std::to_string(limit), ttl, read)
                       : read();
-      if (!body) throw http::Error(503, "unavailable", "the visitor list is unavailable");
+      if (!body) throw db::Error(db::ErrorKind::unavailable, "the visitor list could not be read");
       return http::Response::text(std::move(*body), 200, "application/json");
     });
   }

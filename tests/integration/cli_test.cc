@@ -80,7 +80,7 @@ TEST(Cli, PluginsListsStatesAndReasons) {
                 kernel_yaml(0, "  hello: { enabled: true }\n  needs-missing: { enabled: true }\n"));
   auto [status, output] = run_lore({"plugins", "-c", file.string()});
   EXPECT_EQ(status, 0) << output;
-  EXPECT_THAT(output, testing::ContainsRegex("hello +1\\.0\\.0 +running"));
+  EXPECT_THAT(output, testing::ContainsRegex("hello +1\\.1\\.0 +running"));
   EXPECT_THAT(output,
               testing::ContainsRegex(
                   "needs-missing +1\\.0\\.0 +refused +requires does-not-exist \\^1\\.0\\.0"));

@@ -94,8 +94,9 @@ TEST_F(LoreServer, AdminSeesPluginsAndOpenApiListsPluginRoutes) {
     if (p["name"] != "hello") continue;
     found = true;
     EXPECT_EQ(p["state"], "running");
-    EXPECT_EQ(p["version"], "1.0.0");
-    EXPECT_EQ(p["routes"], nlohmann::json::array({"GET /api/v1/hello"}));
+    EXPECT_EQ(p["version"], "1.1.0");
+    EXPECT_EQ(p["routes"], nlohmann::json::array({"GET /api/v1/hello", "POST /api/v1/hello/visits",
+                                                  "GET /api/v1/hello/visits"}));
   }
   EXPECT_TRUE(found) << plugins.body;
 

@@ -240,15 +240,18 @@ TEST(PluginLifecycle, AFailingReadinessCheckAnswers503WithTheChecks) {
   EXPECT_EQ(kernel->handle(request(Method::get, "/readyz")).status, 200);
   kernel->hooks().on(sdk::hooks::readiness, [](const sdk::ReadinessReport& report) {
     auto next = report;
-    next.push_back({"database", false, "connection refused"});
+    next.push_back({"search-index", false, "connection refused"});
     return next;
   });
   auto r = kernel->handle(request(Method::get, "/readyz"));
   EXPECT_EQ(r.status, 503);
   auto body = nlohmann::json::parse(r.body);
   EXPECT_EQ(body["error"]["code"], "not_ready");
+  // The kernel's own checks first: itself and the database (which answers).
   EXPECT_EQ(body["error"]["details"]["checks"][1]["name"], "database");
-  EXPECT_EQ(body["error"]["details"]["checks"][1]["detail"], "connection refused");
+  EXPECT_EQ(body["error"]["details"]["checks"][1]["ok"], true);
+  EXPECT_EQ(body["error"]["details"]["checks"][2]["name"], "search-index");
+  EXPECT_EQ(body["error"]["details"]["checks"][2]["detail"], "connection refused");
 }
 
 TEST(PluginLifecycle, LifecycleHooksFireForPluginsStartedAndStopped) {

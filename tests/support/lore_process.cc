@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -18,8 +19,30 @@ namespace lore::test {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& log_file) {
-  std::vector<std::string> argv_storage{LORE_BINARY};
+int decode(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+// Resolved before fork: execvp may allocate, which is unsafe in the child of a threaded parent.
+std::string resolve_program(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  throw std::runtime_error("'" + program + "' not found on PATH");
+}
+
+pid_t spawn_process(const std::string& program, const std::vector<std::string>& args,
+                    const std::filesystem::path& log_file) {
+  std::vector<std::string> argv_storage{resolve_program(program)};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
@@ -46,24 +69,16 @@ pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& l
     ::dup2(log_fd, STDERR_FILENO);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    ::execv(LORE_BINARY, argv.data());
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   ::close(log_fd);
   return pid;
 }
 
-int decode(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-
-}  // namespace
-
 LoreProcess::LoreProcess(std::vector<std::string> args, std::filesystem::path log_file)
     : log_file_(std::move(log_file)) {
-  pid_ = spawn(args, log_file_);
+  pid_ = spawn_process(LORE_BINARY, args, log_file_);
 }
 
 LoreProcess::~LoreProcess() {

@@ -11,6 +11,11 @@
 
 namespace lore::test {
 
+// Starts `program <args...>` (looked up on PATH unless it holds a '/') with stdout and stderr
+// in `log_file` and stdin from /dev/null; the child is killed if the test process dies.
+pid_t spawn_process(const std::string& program, const std::vector<std::string>& args,
+                    const std::filesystem::path& log_file);
+
 class LoreProcess {
  public:
   // Starts `lore <args...>` with stdout and stderr captured in `log_file`.

@@ -44,8 +44,8 @@ std::optional<TestDatabase> TestDatabase::mysql() {
   db.admin_url_ = base;
   db.schema_ = "lore_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + "_" +
                std::to_string(std::random_device{}() % 100000);
-  run_on(db.admin_url_, "CREATE DATABASE " + db.schema_ +
-                            " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+  run_on(db.admin_url_,
+         "CREATE DATABASE " + db.schema_ + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
   const auto slash = db.admin_url_.rfind('/');
   db.url_ = db.admin_url_.substr(0, slash + 1) + db.schema_;
   return db;

@@ -162,7 +162,7 @@ TEST(KernelConfig, AcceptsEveryUrlSchemeAndLogLevel) {
   for (const char* url :
        {"sqlite://x.db", "sqlite://:memory:", "mysql://u:p@h/db", "mariadb://u@h:3307/db",
         "mysql://u:p%40ss@localhost/db?socket=/run/mysqld/mysqld.sock"})
-    EXPECT_EQ(Parse(std::string("database:\n  url: ") + url + "\n").database.url, url);
+    EXPECT_EQ(Parse(std::string("database:\n  url: \"") + url + "\"\n").database.url, url);
   for (const char* url : {"memory://", "redis://localhost"})
     EXPECT_EQ(Parse(std::string("cache:\n  url: ") + url + "\n").cache_url, url);
   for (const char* level : {"trace", "debug", "info", "warn", "error"})

@@ -199,7 +199,7 @@ void RedisCache::invalidate(std::string_view ns) noexcept {
   }
 }
 
-std::optional<std::string> RedisCache::get_or_compute(
+std::optional<std::string> RedisCache::get_or_compute_erased(
     std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
     const std::function<std::optional<std::string>()>& compute) noexcept {
   try {

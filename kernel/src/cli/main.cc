@@ -176,15 +176,21 @@ int migrate(const CommonOptions& options, bool dry_run) {
       std::cout << component << ": " << status.applied.size() << " applied, "
                 << status.pending.size() << " pending\n";
       for (const auto& m : status.pending) {
-        std::cout << (dry_run ? "  would apply " : "  applying ") << m.label() << "  (" << m.source
+        std::cout << (dry_run ? "  would apply " : "  pending ") << m.label() << "  (" << m.source
                   << ")\n";
         if (dry_run)
-          for (const auto& statement : runner.statements(m))
+          for (auto statement : runner.statements(m)) {
+            for (std::size_t at = 0; (at = statement.find('\n', at)) != std::string::npos; at += 5)
+              statement.replace(at, 1, "\n    ");
             std::cout << "    " << statement << ";\n";
+          }
       }
       if (!dry_run && !status.pending.empty()) {
-        for (const auto& label : runner.apply(component, migrations))
-          std::cout << "  applied " << label << "\n";
+        const auto applied = runner.apply(component, migrations);
+        for (const auto& label : applied) std::cout << "  applied " << label << "\n";
+        if (applied.size() < status.pending.size())
+          std::cout << "  " << status.pending.size() - applied.size()
+                    << " applied meanwhile by another process\n";
       }
     } catch (const std::exception& e) {
       std::cerr << "error: " << component << ": " << e.what() << "\n";

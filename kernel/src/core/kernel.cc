@@ -221,6 +221,25 @@ std::string Kernel::metrics_text() const {
     prometheus::header(out, name, "counter", help);
     out.append(name).append(" ").append(std::to_string(value)).append("\n");
   }
+  const auto pool = pool_->stats();
+  for (const auto& [name, type, value, help] :
+       {std::tuple{"lore_db_pool_size", "gauge", std::uint64_t{pool.size},
+                   "Most database connections the pool opens (database.pool_size)."},
+        std::tuple{"lore_db_connections_open", "gauge", std::uint64_t{pool.open},
+                   "Database connections open now."},
+        std::tuple{"lore_db_connections_in_use", "gauge", std::uint64_t{pool.in_use},
+                   "Database connections leased now."},
+        std::tuple{"lore_db_leases_total", "counter", pool.leases,
+                   "Database connections handed out."},
+        std::tuple{"lore_db_lease_timeouts_total", "counter", pool.lease_timeouts,
+                   "Leases refused because no connection was free within the lease timeout."},
+        std::tuple{"lore_db_reconnects_total", "counter", pool.reconnects,
+                   "Dead connections found on lease and reopened."},
+        std::tuple{"lore_db_connect_failures_total", "counter", pool.connect_failures,
+                   "Failed attempts to open a database connection."}}) {
+    prometheus::header(out, name, type, help);
+    out.append(name).append(" ").append(std::to_string(value)).append("\n");
+  }
   prometheus::header(out, "lore_uptime_seconds", "gauge", "Seconds since the kernel started.");
   out.append("lore_uptime_seconds ")
       .append(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(

@@ -4,6 +4,8 @@
 #include "core/kernel.h"
 #include "lore/sdk/hooks.h"
 #include "plugin/plugin_manager.h"
+#include "storage/connection_pool.h"
+#include "storage/pooled_database.h"
 
 namespace lore {
 
@@ -61,6 +63,14 @@ void Kernel::register_kernel_routes() {
       "Readiness: every check reported through health.readiness passes.", sh::Access::anonymous,
       sdk::Execution::worker, [this](const sh::Request&) {
         sdk::ReadinessReport report{{"kernel", running_, running_ ? "" : "not started"}};
+        // A lease pings the server (or fails fast during an outage): ready means the database
+        // answers now.
+        try {
+          database_->session();
+          report.push_back({"database", true, pool_->server_version()});
+        } catch (const sdk::db::Error& e) {
+          report.push_back({"database", false, e.what()});
+        }
         report = hooks_->apply(sdk::hooks::readiness, std::move(report));
         bool ready = true;
         nlohmann::json checks = nlohmann::json::array();

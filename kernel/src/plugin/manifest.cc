@@ -157,10 +157,13 @@ Manifest parse_manifest(const std::string& yaml_text, const std::string& file_na
 
   if (auto n = root["name"]) {
     if (auto v = c.string(n, "name")) {
-      if (valid_plugin_name(*v))
-        m.name = *v;
-      else
+      if (!valid_plugin_name(*v))
         c.problem(n, "name", "expected lower-case letters, digits and '-', starting with a letter");
+      else if (*v == "kernel" || *v == "lore" || v->rfind("lore-", 0) == 0)
+        // The kernel's component name and its table prefix lore_ are its own.
+        c.problem(n, "name", "'" + *v + "' is reserved for the kernel (kernel, lore, lore-*)");
+      else
+        m.name = *v;
     }
   } else {
     c.problem(root, "name", "missing");

@@ -95,10 +95,10 @@ class PluginContext::Cache final : public sdk::Cache {
     shared_.erase(scoped(ns), key);
   }
   void invalidate(std::string_view ns) noexcept override { shared_.invalidate(scoped(ns)); }
-  std::optional<std::string> get_or_compute(
+  std::optional<std::string> get_or_compute_erased(
       std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
       const std::function<std::optional<std::string>()>& compute) noexcept override {
-    return shared_.get_or_compute(scoped(ns), key, ttl, compute);
+    return shared_.get_or_compute_erased(scoped(ns), key, ttl, compute);
   }
   sdk::CacheStats stats() const noexcept override { return shared_.stats(); }
 

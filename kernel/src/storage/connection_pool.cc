@@ -95,6 +95,8 @@ PooledSession* ConnectionPool::acquire(Failure& failure) {
                        std::to_string(options_.lease_timeout.count()) + " ms (all " +
                        std::to_string(options_.pool_size) +
                        " in use; raise database.pool_size or find the slow statements)"};
+        lock.unlock();
+        report(failure);
         return nullptr;
       }
     }
@@ -104,13 +106,43 @@ PooledSession* ConnectionPool::acquire(Failure& failure) {
   if (auto problem = make_live(*slot)) {
     failure = std::move(*problem);
     release(slot);
+    report(failure);
     return nullptr;
   }
   return slot;
 }
 
+void ConnectionPool::report(const Failure& failure) noexcept {
+  if (failure.kind != ErrorKind::unavailable && failure.kind != ErrorKind::timeout &&
+      failure.kind != ErrorKind::conflict)
+    return;
+  try {
+    std::lock_guard lock(report_mutex_);
+    const auto now = Clock::now();
+    if (now - last_report_ < std::chrono::seconds(1)) {
+      ++unreported_;
+      return;
+    }
+    last_report_ = now;
+    if (unreported_ > 0)
+      log_->warn("database {}: {} ({} more since the last report)", to_string(failure.kind),
+                 failure.message, unreported_);
+    else
+      log_->warn("database {}: {}", to_string(failure.kind), failure.message);
+    unreported_ = 0;
+  } catch (...) {
+  }
+}
+
+std::optional<std::string> ConnectionPool::outage() const {
+  std::lock_guard lock(outage_mutex_);
+  if (last_connect_error_.empty()) return std::nullopt;
+  return last_connect_error_;
+}
+
 void ConnectionPool::release(PooledSession* slot) {
-  if (slot->broken && slot->session) {
+  // An in-memory database lives in its one connection: reopening it would silently start empty.
+  if (slot->broken && slot->session && !address_.in_memory()) {
     // Closed now rather than at the next lease, so a dead server does not keep sockets.
     slot->session.reset();
     --open_;
@@ -143,10 +175,21 @@ std::optional<Failure> ConnectionPool::make_live(PooledSession& slot) {
 
 std::optional<Failure> ConnectionPool::open(PooledSession& slot) {
   {
+    // During an outage one caller at a time tries to connect; the others fail at once rather
+    // than each waiting out a connect timeout (a host that drops packets never refuses).
     std::lock_guard lock(outage_mutex_);
-    if (!last_connect_error_.empty() && Clock::now() - last_connect_failure_ < kReconnectInterval)
+    if (!last_connect_error_.empty() &&
+        (connecting_ || Clock::now() - last_connect_failure_ < kReconnectInterval))
       return Failure{ErrorKind::unavailable, "database unreachable: " + last_connect_error_};
+    connecting_ = true;
   }
+  struct Connecting {
+    ConnectionPool& pool;
+    ~Connecting() {
+      std::lock_guard lock(pool.outage_mutex_);
+      pool.connecting_ = false;
+    }
+  } connecting{*this};
   try {
     auto session = std::make_unique<soci::session>(address_.dialect == sdk::db::Dialect::sqlite
                                                        ? *soci::factory_sqlite3()
@@ -188,7 +231,13 @@ void ConnectionPool::prepare_session(PooledSession& slot) {
     if (!address_.in_memory()) {
       // WAL lets readers run beside the writer; FULL syncs every commit, because a committed
       // payment must survive a power cut.
-      sql << "PRAGMA journal_mode = WAL";
+      {
+        std::lock_guard setup(sqlite_setup_mutex_);
+        if (!sqlite_wal_ready_) {
+          sql << "PRAGMA journal_mode = WAL";
+          sqlite_wal_ready_ = true;
+        }
+      }
       sql << "PRAGMA synchronous = FULL";
     }
     std::lock_guard lock(outage_mutex_);
@@ -209,7 +258,6 @@ void ConnectionPool::prepare_session(PooledSession& slot) {
   else
     sql << "SET SESSION max_execution_time = " + std::to_string(options_.statement_timeout.count());
   std::lock_guard lock(outage_mutex_);
-  mariadb_ = mariadb;
   if (server_version_.empty())
     server_version_ = (mariadb ? "MariaDB " : "MySQL ") + version.substr(0, version.find('-'));
 }

@@ -65,6 +65,13 @@ class ConnectionPool {
   PooledSession* acquire(sdk::db::Failure& failure);
   void release(PooledSession* session);
 
+  // Logs an outage-type failure (unavailable, timeout, conflict) seen by a caller, at most once a
+  // second, with how many were not logged in between: the cause behind a 503 is in the log
+  // without flooding it during an outage.
+  void report(const sdk::db::Failure& failure) noexcept;
+  // Whether the last attempt to connect failed, and why: for /readyz, without a round trip.
+  std::optional<std::string> outage() const;
+
   const DatabaseAddress& address() const noexcept { return address_; }
   const DatabaseOptions& options() const noexcept { return options_; }
   sdk::db::Dialect dialect() const noexcept { return address_.dialect; }
@@ -94,11 +101,20 @@ class ConnectionPool {
   std::atomic<std::size_t> open_{0};
 
   // While the server is unreachable: when the last connect failed and why.
+  std::mutex report_mutex_;
+  std::chrono::steady_clock::time_point last_report_{};
+  std::uint64_t unreported_ = 0;
+
   mutable std::mutex outage_mutex_;
   std::chrono::steady_clock::time_point last_connect_failure_{};
   std::string last_connect_error_;
+  bool connecting_ = false;  // a connect attempt is under way
   std::string server_version_;
-  bool mariadb_ = false;
+
+  // Switching a new SQLite file to WAL needs the file to itself for a moment: done once, by one
+  // connection, while the others wait (the journal mode then persists in the file).
+  std::mutex sqlite_setup_mutex_;
+  bool sqlite_wal_ready_ = false;
 };
 
 }  // namespace lore

@@ -46,7 +46,9 @@ ErrorKind mysql_kind(int code) {
   }
 }
 
-ErrorKind sqlite_kind(int code, const std::string& message) {
+}  // namespace
+
+ErrorKind sqlite_error_kind(int code, const std::string& message) {
   switch (code & 0xff) {
     case SQLITE_CONSTRAINT:
       if (message.find("UNIQUE constraint failed") != std::string::npos ||
@@ -66,15 +68,13 @@ ErrorKind sqlite_kind(int code, const std::string& message) {
   }
 }
 
-}  // namespace
-
 Failure classify_database_error(const std::exception& error) {
   std::string message = error.what();
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (auto* e = dynamic_cast<const soci::mysql_soci_error*>(&error))
     return {mysql_kind(static_cast<int>(e->err_num_)), message};
   if (auto* e = dynamic_cast<const soci::sqlite3_soci_error*>(&error))
-    return {sqlite_kind(e->result(), message), message};
+    return {sqlite_error_kind(e->result(), message), message};
   if (auto* e = dynamic_cast<const soci::soci_error*>(&error)) {
     // SQLite's backend reports some errors (a statement interrupted by the progress handler,
     // a failed step) as a plain soci_error with the text only.

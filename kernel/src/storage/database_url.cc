@@ -26,10 +26,24 @@ std::optional<std::string> percent_decoded(std::string_view text) {
   return out;
 }
 
-std::optional<DatabaseAddress> parse_mysql(std::string_view rest, std::string& error) {
+// The URL as messages show it: the password masked, whatever else is wrong with it.
+std::string masked(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  const auto at = url.rfind('@');
+  if (scheme_end == std::string_view::npos || at == std::string_view::npos || at < scheme_end)
+    return std::string(url);
+  const auto colon = url.find(':', scheme_end + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+std::optional<DatabaseAddress> parse_mysql(std::string_view url, std::string_view rest,
+                                           std::string& error) {
   DatabaseAddress a;
   a.dialect = sdk::db::Dialect::mysql;
-  const std::string shape = "expected mysql://USER:PASSWORD@HOST[:PORT]/DATABASE";
+  const std::string shape =
+      "expected mysql://USER:PASSWORD@HOST[:PORT]/DATABASE[?socket=PATH], got '" + masked(url) +
+      "'";
   if (auto q = rest.find('?'); q != std::string_view::npos) {
     auto query = rest.substr(q + 1);
     rest = rest.substr(0, q);
@@ -40,17 +54,17 @@ std::optional<DatabaseAddress> parse_mysql(std::string_view rest, std::string& e
       auto eq = pair.find('=');
       auto key = pair.substr(0, eq);
       auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-      if (key == "socket" && !value.empty()) {
-        auto decoded = percent_decoded(value);
-        if (!decoded) {
-          error = "bad percent-encoding in the socket of '" + a.redacted() + "'";
-          return std::nullopt;
-        }
-        a.socket = *decoded;
-      } else {
-        error = "unknown option '" + std::string(key) + "' in database.url (known: socket)";
+      if (key != "socket") {
+        error =
+            "unknown option '" + std::string(key) + "' in '" + masked(url) + "' (known: socket)";
         return std::nullopt;
       }
+      auto decoded = percent_decoded(value);
+      if (!decoded || decoded->empty()) {
+        error = "socket= needs a path (percent-encoded where needed) in '" + masked(url) + "'";
+        return std::nullopt;
+      }
+      a.socket = *decoded;
     }
   }
   auto at = rest.rfind('@');
@@ -81,7 +95,7 @@ std::optional<DatabaseAddress> parse_mysql(std::string_view rest, std::string& e
     auto port = hostport.substr(c + 1);
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), a.port);
     if (ec != std::errc() || end != port.data() + port.size() || a.port < 1 || a.port > 65535) {
-      error = "port in '" + a.redacted() + "' is not between 1 and 65535";
+      error = "port in '" + masked(url) + "' is not between 1 and 65535";
       return std::nullopt;
     }
     hostport = hostport.substr(0, c);
@@ -91,7 +105,14 @@ std::optional<DatabaseAddress> parse_mysql(std::string_view rest, std::string& e
     return std::nullopt;
   }
   a.host = std::string(hostport);
-
+  // SOCI's MySQL connection string quotes values with ' and has no escape for it.
+  for (const auto* value : {&a.user, &a.password, &a.database, &a.host, &a.socket}) {
+    if (value->find('\'') != std::string::npos) {
+      error = "a ' in the user, password, host, database or socket of '" + masked(url) +
+              "' cannot be passed to the MySQL client; choose a password without '";
+      return std::nullopt;
+    }
+  }
   return a;
 }
 
@@ -119,7 +140,7 @@ std::optional<DatabaseAddress> parse_database_url(const std::string& url, std::s
     return a;
   }
   for (std::string_view scheme : {"mysql://", "mariadb://"})
-    if (view.rfind(scheme, 0) == 0) return parse_mysql(view.substr(scheme.size()), error);
+    if (view.rfind(scheme, 0) == 0) return parse_mysql(view, view.substr(scheme.size()), error);
   error = "expected a URL starting with one of: sqlite://, mysql://, mariadb://";
   return std::nullopt;
 }

@@ -1,10 +1,11 @@
 #include "storage/migration_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
-#include <regex>
 
 #include "storage/pooled_database.h"
+#include "storage/schema_statement.h"
 #include "storage/sql_text.h"
 
 namespace lore {
@@ -29,56 +30,6 @@ CREATE TABLE IF NOT EXISTS lore_schema_tables (
   version BIGINT NOT NULL
 ) {{table_options}};
 )sql";
-
-// The schema objects a migration statement names, found by pattern: enough to hold every
-// component to its own prefix and to know which tables it owns.
-struct SchemaNames {
-  std::vector<std::string> created;  // tables
-  std::vector<std::string> dropped;  // tables
-  std::vector<std::string> touched;  // tables and indexes that must carry the prefix
-};
-
-SchemaNames schema_names(const std::string& statement) {
-  using std::regex;
-  static const auto flags = regex::ECMAScript | regex::icase;
-  static const regex create_table(
-      R"(^\s*CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"]?(\w+))", flags);
-  static const regex drop_table(R"(^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?[`"]?(\w+))", flags);
-  static const regex alter_table(R"(^\s*ALTER\s+TABLE\s+[`"]?(\w+))", flags);
-  static const regex rename_to(R"(\bRENAME\s+TO\s+[`"]?(\w+))", flags);
-  static const regex create_index(
-      R"(^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"]?(\w+)[`"]?\s+ON\s+[`"]?(\w+))",
-      flags);
-  static const regex drop_index(R"(^\s*DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?[`"]?(\w+))", flags);
-  static const regex data_change(
-      R"(^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(\w+))",
-      flags);
-  SchemaNames names;
-  std::smatch m;
-  if (std::regex_search(statement, m, create_table)) {
-    names.created.push_back(m[1]);
-    names.touched.push_back(m[1]);
-  } else if (std::regex_search(statement, m, drop_table)) {
-    names.dropped.push_back(m[1]);
-    names.touched.push_back(m[1]);
-  } else if (std::regex_search(statement, m, alter_table)) {
-    names.touched.push_back(m[1]);
-    std::smatch renamed;
-    if (std::regex_search(statement, renamed, rename_to)) {
-      names.dropped.push_back(m[1]);
-      names.created.push_back(renamed[1]);
-      names.touched.push_back(renamed[1]);
-    }
-  } else if (std::regex_search(statement, m, create_index)) {
-    names.touched.push_back(m[1]);
-    names.touched.push_back(m[2]);
-  } else if (std::regex_search(statement, m, drop_index)) {
-    names.touched.push_back(m[1]);
-  } else if (std::regex_search(statement, m, data_change)) {
-    names.touched.push_back(m[1]);
-  }
-  return names;
-}
 
 std::string excerpt(const std::string& sql) {
   std::string out = sql.substr(0, 160);
@@ -114,6 +65,21 @@ class MigrationLock {
   bool held_ = false;
 };
 
+std::vector<Migration> by_version(std::vector<Migration> migrations) {
+  std::sort(migrations.begin(), migrations.end(),
+            [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  return migrations;
+}
+
+bool ledger_exists(db::Session& session) {
+  const char* sql = session.dialect() == db::Dialect::sqlite
+                        ? "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND "
+                          "name = 'lore_schema_migrations'"
+                        : "SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE "
+                          "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'lore_schema_migrations'";
+  return session.query_one(sql)->get<std::int64_t>("n") > 0;
+}
+
 }  // namespace
 
 MigrationRunner::MigrationRunner(db::Database& database, const sdk::Clock& clock,
@@ -126,7 +92,8 @@ std::string MigrationRunner::prefix_for(const std::string& component) {
 
 void MigrationRunner::ensure_ledger(db::Session& session) {
   for (const auto& statement : split_statements(
-           expand_schema_placeholders(kLedgerSchema, session.dialect(), "ledger schema")))
+           expand_schema_placeholders(kLedgerSchema, session.dialect(), "ledger schema"),
+           session.dialect()))
     session.execute(statement.text);
 }
 
@@ -145,7 +112,12 @@ std::vector<AppliedMigration> MigrationRunner::read_ledger(db::Session& session,
 MigrationStatus MigrationRunner::status(const std::string& component,
                                         const std::vector<Migration>& migrations) {
   auto session = database_.session();
-  ensure_ledger(session);
+  // Read-only: a dry run leaves a database without a ledger as it found it.
+  if (!ledger_exists(session)) {
+    MigrationStatus status;
+    status.pending = by_version(migrations);
+    return status;
+  }
   return compare(session, component, migrations);
 }
 
@@ -160,8 +132,9 @@ MigrationStatus MigrationRunner::compare(db::Session& session, const std::string
   for (const auto& [version, a] : applied) {
     auto file = files.find(version);
     if (file == files.end()) {
-      status.warnings.push_back(component + " migration " + std::to_string(version) + "_" +
-                                a->name + " is in the ledger but its file is gone");
+      status.warnings.push_back("migration " +
+                                make_migration(component, version, a->name, {}, {}).label() +
+                                " is in the ledger but its file is gone");
       continue;
     }
     if (file->second->checksum != a->checksum)
@@ -171,7 +144,7 @@ MigrationStatus MigrationRunner::compare(db::Session& session, const std::string
                            file->second->checksum.substr(0, 12) +
                            "...; restore the file and put the change in a new migration");
   }
-  for (const auto& m : migrations)
+  for (const auto& m : by_version(migrations))
     if (!applied.count(m.version)) status.pending.push_back(m);
   return status;
 }
@@ -179,7 +152,8 @@ MigrationStatus MigrationRunner::compare(db::Session& session, const std::string
 std::vector<std::string> MigrationRunner::statements(const Migration& migration) const {
   std::vector<std::string> out;
   for (auto& s : split_statements(
-           expand_schema_placeholders(migration.text, database_.dialect(), migration.source)))
+           expand_schema_placeholders(migration.text, database_.dialect(), migration.source),
+           database_.dialect()))
     out.push_back(std::move(s.text));
   return out;
 }
@@ -193,31 +167,46 @@ std::vector<std::string> MigrationRunner::apply(const std::string& component,
   for (const auto& warning : current.warnings) log_->warn("{}", warning);
   std::vector<std::string> applied;
   for (const auto& migration : current.pending) {
-    apply_one(session, migration);
-    applied.push_back(migration.label());
+    try {
+      // False when another process applied it while this one waited for the lock.
+      if (apply_one(session, migration)) applied.push_back(migration.label());
+    } catch (const MigrationError& e) {
+      if (applied.empty()) throw;
+      std::string done;
+      for (const auto& label : applied) done += (done.empty() ? "" : ", ") + label;
+      throw MigrationError(std::string(e.what()) + "\n  applied before it: " + done);
+    }
   }
   return applied;
 }
 
-void MigrationRunner::apply_one(db::Session& session, const Migration& migration) {
+bool MigrationRunner::apply_one(db::Session& session, const Migration& migration) {
   const std::string prefix = prefix_for(migration.component);
   const auto parts = split_statements(
-      expand_schema_placeholders(migration.text, session.dialect(), migration.source));
+      expand_schema_placeholders(migration.text, session.dialect(), migration.source),
+      session.dialect());
   if (parts.empty()) throw MigrationError(migration.source + ": no statements");
 
   // Check every statement before running any.
-  std::vector<std::string> created, dropped;
+  std::vector<SchemaStatement> effects;
+  std::vector<std::string> tables;
   for (const auto& part : parts) {
-    auto names = schema_names(part.text);
-    for (const auto& name : names.touched)
-      if (name.rfind(prefix, 0) != 0)
-        throw MigrationError(migration.source + ":" + std::to_string(part.line) + ": '" + name +
-                             "' does not start with '" + prefix + "'; " + migration.component +
-                             "'s tables and indexes must carry its prefix");
-    created.insert(created.end(), names.created.begin(), names.created.end());
-    dropped.insert(dropped.end(), names.dropped.begin(), names.dropped.end());
+    const std::string where = migration.source + ":" + std::to_string(part.line);
+    SchemaStatement names;
+    try {
+      names = read_schema_statement(part.text);
+    } catch (const std::invalid_argument& e) {
+      throw MigrationError(where + ": " + e.what() + "; refused: " + excerpt(part.text));
+    }
+    for (const auto* list : {&names.tables, &names.indexes})
+      for (const auto& name : *list)
+        if (name.rfind(prefix, 0) != 0)
+          throw MigrationError(where + ": '" + name + "' does not start with '" + prefix + "'; " +
+                               migration.component + "'s tables and indexes must carry its prefix");
+    tables.insert(tables.end(), names.tables.begin(), names.tables.end());
+    effects.push_back(std::move(names));
   }
-  for (const auto& table : created) {
+  for (const auto& table : tables) {
     auto owner =
         session.query_one("SELECT component FROM lore_schema_tables WHERE table_name = ?", {table});
     if (owner && owner->get<std::string>("component") != migration.component)
@@ -227,10 +216,24 @@ void MigrationRunner::apply_one(db::Session& session, const Migration& migration
 
   const bool transactional_ddl = session.dialect() == db::Dialect::sqlite;
   const auto started = std::chrono::steady_clock::now();
+  // Which tables the component owns changes with each statement that creates, drops or renames
+  // one: inside the migration's transaction on SQLite; at once on MySQL, where the DDL itself
+  // commits at once, so that a migration failing half-way still leaves its tables owned (and
+  // an uninstall still drops them).
+  auto record_tables = [&](auto& runner, const SchemaStatement& effect) {
+    for (const auto& table : effect.dropped)
+      runner.execute("DELETE FROM lore_schema_tables WHERE table_name = ? AND component = ?",
+                     {table, migration.component});
+    for (const auto& table : effect.created)
+      runner.execute(insert_if_absent_sql(runner.dialect(), "lore_schema_tables",
+                                          {"table_name", "component", "version"}, {"table_name"}),
+                     {table, migration.component, migration.version});
+  };
   auto run_statements = [&](auto& runner) {
     for (std::size_t i = 0; i < parts.size(); ++i) {
       try {
         runner.execute(parts[i].text);
+        record_tables(runner, effects[i]);
       } catch (const db::Error& e) {
         std::string message = "migration " + migration.label() + " failed at statement " +
                               std::to_string(i + 1) + " of " + std::to_string(parts.size()) + " (" +
@@ -248,17 +251,10 @@ void MigrationRunner::apply_one(db::Session& session, const Migration& migration
       }
     }
   };
-  auto record = [&](db::Transaction& tx) {
+  auto record_unchecked = [&](db::Transaction& tx) {
     const auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - started)
                               .count();
-    for (const auto& table : dropped)
-      tx.execute("DELETE FROM lore_schema_tables WHERE table_name = ? AND component = ?",
-                 {table, migration.component});
-    for (const auto& table : created)
-      tx.execute(insert_if_absent_sql(tx.dialect(), "lore_schema_tables",
-                                      {"table_name", "component", "version"}, {"table_name"}),
-                 {table, migration.component, migration.version});
     tx.execute(
         "INSERT INTO lore_schema_migrations (component, version, name, checksum, applied_at, "
         "duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
@@ -268,13 +264,22 @@ void MigrationRunner::apply_one(db::Session& session, const Migration& migration
          duration});
   };
 
+  auto record = [&](db::Transaction& tx) {
+    try {
+      record_unchecked(tx);
+    } catch (const db::Error& e) {
+      throw MigrationError("migration " + migration.label() +
+                           ": recording it in the ledger failed: " + e.what());
+    }
+  };
+
   if (transactional_ddl) {
     auto tx = session.begin();
     // Another process may have applied it while this one waited for the write lock.
     if (tx.query_one("SELECT 1 AS done FROM lore_schema_migrations WHERE component = ? AND "
                      "version = ?",
                      {migration.component, migration.version}))
-      return;
+      return false;
     run_statements(tx);
     record(tx);
     tx.commit();
@@ -288,6 +293,7 @@ void MigrationRunner::apply_one(db::Session& session, const Migration& migration
              std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::steady_clock::now() - started)
                  .count());
+  return true;
 }
 
 std::vector<std::string> MigrationRunner::owned_tables(const std::string& component) {

@@ -60,7 +60,7 @@ class MigrationRunner {
   MigrationStatus compare(sdk::db::Session& session, const std::string& component,
                           const std::vector<Migration>& migrations);
   std::vector<std::string> owned_tables(sdk::db::Session& session, const std::string& component);
-  void apply_one(sdk::db::Session& session, const Migration& migration);
+  bool apply_one(sdk::db::Session& session, const Migration& migration);
 
   sdk::db::Database& database_;
   const sdk::Clock& clock_;

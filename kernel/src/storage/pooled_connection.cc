@@ -12,6 +12,7 @@
 
 #include "storage/database_failure.h"
 #include "storage/sql_text.h"
+#include "storage/sqlite_statement.h"
 
 namespace lore {
 
@@ -63,7 +64,7 @@ db::Value read_column(const soci::row& row, std::size_t i) {
   switch (row.get_properties(i).get_data_type()) {
     case soci::dt_string:
     case soci::dt_xml: return row.get<std::string>(i);
-    case soci::dt_blob: return db::Blob{row.get<std::string>(i)};
+    case soci::dt_blob: return db::Blob{row.get<std::string>(i)};  // not reported by MySQL
     case soci::dt_double: return row.get<double>(i);
     case soci::dt_integer: return static_cast<std::int64_t>(row.get<int>(i));
     case soci::dt_long_long: return static_cast<std::int64_t>(row.get<long long>(i));
@@ -117,59 +118,74 @@ std::optional<db::Failure> PooledConnection::run(std::string_view sql,
     return db::Failure{db::ErrorKind::unavailable,
                        "the connection was lost earlier in this session"};
   try {
-    const auto rewritten = rewrite_placeholders(sql);
-    if (rewritten.placeholders != params.size())
-      return db::Failure{db::ErrorKind::invalid,
-                         "statement has " + std::to_string(rewritten.placeholders) +
-                             " placeholder(s) but " + std::to_string(params.size()) +
-                             " parameter(s) were given [in: " + excerpt(sql) + "]"};
-    soci::session& session = *slot_.session;
-    std::deque<Bound> bound(params.size());  // stable addresses
-    soci::statement st(session);
-    for (std::size_t i = 0; i < params.size(); ++i) bind(st, params[i], bound[i]);
-    soci::row row;
-    if (want_rows) st.exchange(soci::into(row));
-    st.alloc();
-    st.prepare(rewritten.text);
-    st.define_and_bind();
     slot_.statement_deadline = Clock::now() + pool_.options().statement_timeout;
-    bool got = st.execute(true);
-    if (want_rows) {
-      std::shared_ptr<std::vector<std::string>> columns;
-      while (got) {
-        if (!columns) {
-          columns = std::make_shared<std::vector<std::string>>();
-          for (std::size_t i = 0; i < row.size(); ++i)
-            columns->push_back(row.get_properties(i).get_name());
-        }
-        std::vector<db::Value> values;
-        values.reserve(row.size());
-        for (std::size_t i = 0; i < row.size(); ++i) values.push_back(read_column(row, i));
-        out.rows.emplace_back(columns, std::move(values));
-        got = st.fetch();
-      }
-    } else {
-      out.affected_rows = st.get_affected_rows();
-      if (pool_.dialect() == db::Dialect::mysql) {
-        MYSQL* native = static_cast<soci::mysql_session_backend*>(session.get_backend())->conn_;
-        out.affected_rows = mysql_rows_matched(native, out.affected_rows);
-        out.last_insert_id = static_cast<std::int64_t>(mysql_insert_id(native));
-      } else {
-        sqlite_api::sqlite3* native =
-            static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
-        out.last_insert_id = sqlite_api::sqlite3_last_insert_rowid(native);
-      }
-    }
+    auto failure =
+        pool_.dialect() == db::Dialect::sqlite
+            ? run_sqlite_statement(
+                  static_cast<soci::sqlite3_session_backend*>(slot_.session->get_backend())->conn_,
+                  sql, params, want_rows, out)
+            : run_mysql(sql, params, want_rows, out);
     slot_.statement_deadline = Clock::time_point::max();
+    if (failure) return finish(std::move(*failure), sql);
     return std::nullopt;
   } catch (const std::exception& e) {
     slot_.statement_deadline = Clock::time_point::max();
-    auto failure = classify_database_error(e);
-    if (breaks_connection(failure)) slot_.broken = true;
-    if (failure.kind == db::ErrorKind::invalid || failure.kind == db::ErrorKind::constraint)
-      failure.message += " [in: " + excerpt(sql) + "]";
-    return failure;
+    return finish(classify_database_error(e), sql);
   }
+}
+
+db::Failure PooledConnection::finish(db::Failure failure, std::string_view sql) noexcept {
+  if (breaks_connection(failure)) slot_.broken = true;
+  // SOCI appends the bound values ("with :p1=..."): they may be secrets and must not reach logs.
+  if (auto values = failure.message.find(" with :p1="); values != std::string::npos)
+    failure.message.resize(values);
+  if (auto text = failure.message.find(" while executing \""); text != std::string::npos)
+    failure.message.resize(text);
+  if (failure.kind == db::ErrorKind::invalid || failure.kind == db::ErrorKind::constraint)
+    failure.message += " [in: " + excerpt(sql) + "]";
+  pool_.report(failure);
+  return failure;
+}
+
+std::optional<db::Failure> PooledConnection::run_mysql(std::string_view sql,
+                                                       std::span<const db::Value> params,
+                                                       bool want_rows, db::Result& out) {
+  const auto rewritten = rewrite_placeholders(sql);
+  if (rewritten.placeholders != params.size())
+    return db::Failure{db::ErrorKind::invalid,
+                       "statement has " + std::to_string(rewritten.placeholders) +
+                           " placeholder(s) but " + std::to_string(params.size()) +
+                           " parameter(s) were given"};
+  soci::session& session = *slot_.session;
+  std::deque<Bound> bound(params.size());  // stable addresses
+  soci::statement st(session);
+  for (std::size_t i = 0; i < params.size(); ++i) bind(st, params[i], bound[i]);
+  soci::row row;
+  if (want_rows) st.exchange(soci::into(row));
+  st.alloc();
+  st.prepare(rewritten.text);
+  st.define_and_bind();
+  bool got = st.execute(true);
+  if (want_rows) {
+    std::shared_ptr<std::vector<std::string>> columns;
+    while (got) {
+      if (!columns) {
+        columns = std::make_shared<std::vector<std::string>>();
+        for (std::size_t i = 0; i < row.size(); ++i)
+          columns->push_back(row.get_properties(i).get_name());
+      }
+      std::vector<db::Value> values;
+      values.reserve(row.size());
+      for (std::size_t i = 0; i < row.size(); ++i) values.push_back(read_column(row, i));
+      out.rows.emplace_back(columns, std::move(values));
+      got = st.fetch();
+    }
+  } else {
+    MYSQL* native = static_cast<soci::mysql_session_backend*>(session.get_backend())->conn_;
+    out.affected_rows = mysql_rows_matched(native, st.get_affected_rows());
+    out.last_insert_id = static_cast<std::int64_t>(mysql_insert_id(native));
+  }
+  return std::nullopt;
 }
 
 std::optional<db::Failure> PooledConnection::control(const char* statement) noexcept {

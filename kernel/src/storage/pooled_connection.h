@@ -27,6 +27,11 @@ class PooledConnection final : public sdk::db::Connection {
 
  private:
   std::optional<sdk::db::Failure> control(const char* statement) noexcept;
+  std::optional<sdk::db::Failure> run_mysql(std::string_view sql,
+                                            std::span<const sdk::db::Value> params, bool want_rows,
+                                            sdk::db::Result& out);
+  // Marks the connection, cleans the message, reports it; returns it.
+  sdk::db::Failure finish(sdk::db::Failure failure, std::string_view sql) noexcept;
 
   ConnectionPool& pool_;
   PooledSession& slot_;

@@ -15,11 +15,13 @@ PooledDatabase::PooledDatabase(ConnectionPool& pool, std::string table_prefix,
     : pool_(pool), prefix_(std::move(table_prefix)), log_(std::move(log)) {}
 
 std::unique_ptr<sdk::db::Connection> PooledDatabase::lease(sdk::db::Failure& failure) noexcept {
+  PooledSession* slot = nullptr;
   try {
-    PooledSession* slot = pool_.acquire(failure);
+    slot = pool_.acquire(failure);
     if (slot == nullptr) return nullptr;
     return std::make_unique<PooledConnection>(pool_, *slot, log_);
   } catch (const std::exception& e) {
+    if (slot != nullptr) pool_.release(slot);
     failure = {sdk::db::ErrorKind::unavailable, e.what()};
     return nullptr;
   }

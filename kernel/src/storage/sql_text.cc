@@ -10,15 +10,15 @@ namespace {
 // comments; returns nothing. Comments are reported through on_comment so that callers can
 // tell a comment-only piece from a statement.
 template <class OnCode, class OnOther>
-void scan(std::string_view sql, OnCode on_code, OnOther on_other) {
+void scan(std::string_view sql, bool backslash_escapes, OnCode on_code, OnOther on_other) {
   std::size_t i = 0;
   while (i < sql.size()) {
     const char c = sql[i];
     if (c == '\'' || c == '"' || c == '`') {
       std::size_t j = i + 1;
       while (j < sql.size()) {
-        if (sql[j] == '\\' && c != '`' && j + 1 < sql.size()) {
-          j += 2;  // MySQL's backslash escapes; harmless for SQLite text
+        if (backslash_escapes && sql[j] == '\\' && c != '`' && j + 1 < sql.size()) {
+          j += 2;  // MySQL's backslash escapes
           continue;
         }
         if (sql[j] == c) {
@@ -60,7 +60,7 @@ RewrittenSql rewrite_placeholders(std::string_view sql) {
   RewrittenSql out;
   out.text.reserve(sql.size() + 16);
   scan(
-      sql,
+      sql, true,
       [&](std::size_t i) {
         if (sql[i] == '?') {
           out.text += ":p" + std::to_string(++out.placeholders);
@@ -72,7 +72,7 @@ RewrittenSql rewrite_placeholders(std::string_view sql) {
   return out;
 }
 
-std::vector<ScriptStatement> split_statements(std::string_view script) {
+std::vector<ScriptStatement> split_statements(std::string_view script, sdk::db::Dialect dialect) {
   std::vector<ScriptStatement> out;
   std::string current;
   bool has_code = false;
@@ -83,9 +83,11 @@ std::vector<ScriptStatement> split_statements(std::string_view script) {
     current.clear();
     has_code = false;
   };
+  bool in_comment = false;
   scan(
-      script,
+      script, dialect == sdk::db::Dialect::mysql,
       [&](std::size_t i) {
+        in_comment = false;
         const char c = script[i];
         if (c == ';') {
           flush();
@@ -105,7 +107,11 @@ std::vector<ScriptStatement> split_statements(std::string_view script) {
           start_line = line;
         }
         if (has_code && !comment) current += c;
-        if (has_code && comment && c == '\n') current += c;
+        if (!comment) in_comment = false;
+        // A comment separates tokens: "1/* x */AS" must stay "1 AS".
+        if (has_code && comment && !in_comment) current += c == '\n' ? '\n' : ' ';
+        if (has_code && comment && in_comment && c == '\n') current += c;
+        if (comment) in_comment = true;
         if (c == '\n') ++line;
       });
   flush();

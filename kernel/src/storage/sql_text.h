@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lore/sdk/sql_dialect.h"
+
 namespace lore {
 
 struct RewrittenSql {
@@ -15,7 +17,9 @@ struct RewrittenSql {
   std::size_t placeholders = 0;
 };
 
-// Replaces every `?` outside quotes and comments with SOCI's `:pN`.
+// Replaces every `?` outside quotes and comments with SOCI's `:pN`, reading the text as MySQL
+// does (a backslash escapes the next character inside quotes). SQLite statements need no
+// rewriting: they go to SQLite's API, which takes `?` itself.
 RewrittenSql rewrite_placeholders(std::string_view sql);
 
 struct ScriptStatement {
@@ -24,7 +28,8 @@ struct ScriptStatement {
 };
 
 // Splits a script at ';' outside quotes and comments; drops empty statements and comments-only
-// pieces.
-std::vector<ScriptStatement> split_statements(std::string_view script);
+// pieces. A comment inside a statement becomes one space. The dialect decides whether a
+// backslash escapes a quote (MySQL) or is an ordinary character (SQLite).
+std::vector<ScriptStatement> split_statements(std::string_view script, sdk::db::Dialect dialect);
 
 }  // namespace lore

@@ -1,6 +1,7 @@
 // Test plugin: a filter listener on hello.greeting that throws, an action listener (on its own
 // flaky.poked) that throws, a route that throws, and a slow route (for draining in-flight requests
-// on stop).
+// on stop), and two database routes: one that holds a connection for delay_ms (to exhaust the
+// pool) and one that reads through a fresh lease.
 #include <lore/sdk.h>
 
 #include <chrono>
@@ -49,6 +50,26 @@ struct Flaky {
     ctx.routes().add(poke, [&hooks = ctx.hooks()](const http::Request& request) {
       hooks.fire(poked, request.query_param("who").value_or("nobody"));
       return http::Response::json({{"poked", true}});
+    });
+
+    RouteSpec hold;
+    hold.path = "/api/v1/flaky/db-hold";
+    hold.summary = "Leases a database connection and keeps it for delay_ms";
+    hold.access = http::Access::anonymous;
+    ctx.routes().add(hold, [delay, &database = ctx.database()](const http::Request&) {
+      auto session = database.session();
+      session.query("SELECT 1 AS one");
+      std::this_thread::sleep_for(delay);
+      return http::Response::json({{"held_ms", delay.count()}});
+    });
+
+    RouteSpec read;
+    read.path = "/api/v1/flaky/db-read";
+    read.summary = "Reads SELECT 1 through a fresh lease";
+    read.access = http::Access::anonymous;
+    ctx.routes().add(read, [&database = ctx.database()](const http::Request&) {
+      auto row = database.session().query_one("SELECT 1 AS one");
+      return http::Response::json({{"one", row->get<std::int64_t>("one")}});
     });
 
     RouteSpec teapot;

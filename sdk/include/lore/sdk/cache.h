@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,10 +32,30 @@ class Cache {
   // Makes every key of the namespace a miss at once (a version bump; nothing is scanned).
   virtual void invalidate(std::string_view ns) noexcept = 0;
 
-  // The cached value, or the result of `compute` stored for `ttl`. However many callers ask for
-  // the same cold key at once, `compute` runs once and they all get its result. A compute that
-  // returns nullopt or throws caches nothing and gives nullopt to every waiter.
-  virtual std::optional<std::string> get_or_compute(
+  // The cached value, or the result of `compute()` (returning std::optional<std::string>) stored
+  // for `ttl`. However many callers ask for the same cold key at once, `compute` runs once and
+  // they all get its result. A compute that returns nullopt caches nothing and gives nullopt to
+  // every waiter; one that throws caches nothing either, its exception is rethrown to the
+  // caller that ran it (here, on the plugin's side of the boundary) and the waiters get nullopt.
+  template <class Compute>
+  std::optional<std::string> get_or_compute(std::string_view ns, std::string_view key,
+                                            std::chrono::milliseconds ttl, Compute&& compute) {
+    std::exception_ptr failure;
+    auto result = get_or_compute_erased(
+        ns, key, ttl, [&compute, &failure]() noexcept -> std::optional<std::string> {
+          try {
+            return compute();
+          } catch (...) {
+            failure = std::current_exception();
+            return std::nullopt;
+          }
+        });
+    if (failure) std::rethrow_exception(failure);
+    return result;
+  }
+
+  // What get_or_compute calls; `compute` never throws.
+  virtual std::optional<std::string> get_or_compute_erased(
       std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
       const std::function<std::optional<std::string>()>& compute) noexcept = 0;
 

@@ -82,6 +82,18 @@ class Session {
   std::int64_t insert(std::string_view sql, std::initializer_list<Value> params = {}) {
     return run(sql, std::span<const Value>(params.begin(), params.size()), false).last_insert_id;
   }
+  // An INSERT that may hit a unique key already taken: true if it inserted, false if the key
+  // was taken. Only this statement is undone; an open transaction stays usable. Other errors
+  // throw.
+  bool try_insert(std::string_view sql, std::initializer_list<Value> params = {}) {
+    try {
+      run(sql, std::span<const Value>(params.begin(), params.size()), false);
+      return true;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::duplicate) return false;
+      throw;
+    }
+  }
 
   // Starts a transaction; it rolls back when the Transaction is destroyed uncommitted.
   Transaction begin();
@@ -133,6 +145,9 @@ class Transaction {
   }
   std::int64_t insert(std::string_view sql, std::initializer_list<Value> params = {}) {
     return active().insert(sql, params);
+  }
+  bool try_insert(std::string_view sql, std::initializer_list<Value> params = {}) {
+    return active().try_insert(sql, params);
   }
 
   void after_commit(std::function<void()> callback) {

@@ -59,9 +59,10 @@ inline std::string upsert_sql(Dialect dialect, std::string_view table,
   return sql;
 }
 
-// INSERT that does nothing when a row with the same unique `key` exists (affected_rows 0).
-// Not MySQL's INSERT IGNORE, which would also swallow other errors such as a NULL in a NOT NULL
-// column.
+// INSERT that does nothing when a row with the same unique `key` exists. Its affected_rows is
+// not portable (MySQL, connected with CLIENT_FOUND_ROWS, counts the existing row as 1): to learn
+// whether it inserted, run a plain INSERT with Session::try_insert instead. Not MySQL's
+// INSERT IGNORE, which would also swallow other errors such as a NULL in a NOT NULL column.
 inline std::string insert_if_absent_sql(Dialect dialect, std::string_view table,
                                         std::initializer_list<std::string_view> columns,
                                         std::initializer_list<std::string_view> key) {
