@@ -111,33 +111,32 @@ class Hello {
                {{"type", "object"},
                 {"required", {"name"}},
                 {"properties", {{"name", {{"type", "string"}, {"maxLength", 64}}}}}}}}}}}}}};
-    auto s =
-        ctx.routes().add(record, [&database, &clock, announce_visit](const http::Request& request) {
-          const auto body = http::parse_json_body(request);
-          if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
-            throw http::Error(400, "invalid_name", "expected {\"name\": \"...\"}");
-          const std::string name = body["name"].get<std::string>();
-          check_name(name);
-          const auto now =
-              std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
-                  .count();
-          const auto visits = database.transact([&](db::Transaction& tx) {
-            // The first visit inserts; a later one (or the loser of a race to insert) increments.
-            if (!tx.try_insert("INSERT INTO hello_visits (name, visits, first_at, last_at) VALUES "
-                               "(?, 1, ?, ?)",
-                               {name, now, now}))
-              tx.execute("UPDATE hello_visits SET visits = visits + 1, last_at = ? WHERE name = ?",
-                         {now, name});
-            const auto total =
-                tx.query_one("SELECT visits FROM hello_visits WHERE name = ?", {name})
-                    ->get<std::int64_t>("visits");
-            tx.after_commit([announce_visit, name, total] {
-              announce_visit.fire(Visited{name, total});
-            });
-            return total;
-          });
-          return http::Response::json({{"name", name}, {"visits", visits}}, 201);
+    auto s = ctx.routes().add(record, [&database, &clock,
+                                       announce_visit](const http::Request& request) {
+      const auto body = http::parse_json_body(request);
+      if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
+        throw http::Error(400, "invalid_name", "expected {\"name\": \"...\"}");
+      const std::string name = body["name"].get<std::string>();
+      check_name(name);
+      const auto now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+              .count();
+      const auto visits = database.transact([&](db::Transaction& tx) {
+        // One upsert: the first visit inserts, later ones increment, whoever else is counting.
+        tx.execute(
+            db::upsert_sql_with(
+                tx.dialect(), "hello_visits", {"name", "visits", "first_at", "last_at"}, {"name"},
+                "visits = visits + 1, last_at = " + db::inserted_value(tx.dialect(), "last_at")),
+            {name, 1, now, now});
+        const auto total = tx.query_one("SELECT visits FROM hello_visits WHERE name = ?", {name})
+                               ->get<std::int64_t>("visits");
+        tx.after_commit([announce_visit, name, total] {
+          announce_visit.fire(Visited{name, total});
         });
+        return total;
+      });
+      return http::Response::json({{"name", name}, {"visits", visits}}, 201);
+    });
     if (!s) return s;
 
     RouteSpec list;

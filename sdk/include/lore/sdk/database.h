@@ -16,13 +16,16 @@
 // lets one escape answers 503 (unavailable, timeout), 409 (duplicate, conflict) or 500.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -84,7 +87,8 @@ class Session {
   }
   // An INSERT that may hit a unique key already taken: true if it inserted, false if the key
   // was taken. Only this statement is undone; an open transaction stays usable. Other errors
-  // throw.
+  // throw. Not for insert-else-update under concurrency: on InnoDB the failed INSERT keeps a
+  // shared lock on the row and two such writers deadlock on the UPDATE; use upsert_sql_with.
   bool try_insert(std::string_view sql, std::initializer_list<Value> params = {}) {
     try {
       run(sql, std::span<const Value>(params.begin(), params.size()), false);
@@ -211,10 +215,11 @@ class Database {
   }
 
   // Runs `work(Transaction&)` in a transaction on a fresh session and commits; runs it again
-  // (up to `attempts` times in all) when the database reports a deadlock or lock wait, so
-  // `work` must not have effects outside the transaction other than after_commit callbacks.
+  // (up to `attempts` times in all, after a short random pause) when the database reports a
+  // deadlock or lock wait, so `work` must not have effects outside the transaction other than
+  // after_commit callbacks.
   template <class Work>
-  auto transact(Work&& work, int attempts = 3) -> std::invoke_result_t<Work&, Transaction&> {
+  auto transact(Work&& work, int attempts = 4) -> std::invoke_result_t<Work&, Transaction&> {
     using R = std::invoke_result_t<Work&, Transaction&>;
     for (int attempt = 1;; ++attempt) {
       try {
@@ -232,6 +237,10 @@ class Database {
       } catch (const Error& e) {
         if (!e.retryable() || attempt >= attempts) throw;
       }
+      // Two transactions that deadlocked would meet again if both retried at once.
+      thread_local std::minstd_rand jitter(std::random_device{}());
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(0, 2000 * attempt)(jitter)));
     }
   }
 };

@@ -59,6 +59,31 @@ inline std::string upsert_sql(Dialect dialect, std::string_view table,
   return sql;
 }
 
+// In the SET clause of upsert_sql_with: the value the INSERT tried to write to `column`.
+inline std::string inserted_value(Dialect dialect, std::string_view column) {
+  return dialect == Dialect::sqlite ? "excluded." + std::string(column)
+                                    : "VALUES(" + std::string(column) + ")";
+}
+
+// INSERT that, when a row with the same unique `key` exists, runs `set_clause` on it instead
+// (unqualified columns there are the existing row's), e.g. a counter:
+//   upsert_sql_with(d, "hello_visits", {"name", "visits", "last_at"}, {"name"},
+//                   "visits = visits + 1, last_at = " + inserted_value(d, "last_at"))
+// One statement, so concurrent writers queue on the row's lock; an INSERT that fails on the key
+// followed by an UPDATE deadlocks under concurrency on InnoDB (the failed INSERT leaves a shared
+// lock on the row that both writers then want to upgrade).
+inline std::string upsert_sql_with(Dialect dialect, std::string_view table,
+                                   std::initializer_list<std::string_view> columns,
+                                   std::initializer_list<std::string_view> key,
+                                   std::string_view set_clause) {
+  std::string sql = detail::insert_head(table, columns);
+  if (dialect == Dialect::sqlite)
+    sql += " ON CONFLICT (" + detail::joined(key, ", ") + ") DO UPDATE SET ";
+  else
+    sql += " ON DUPLICATE KEY UPDATE ";
+  return sql.append(set_clause);
+}
+
 // INSERT that does nothing when a row with the same unique `key` exists. Its affected_rows is
 // not portable (MySQL, connected with CLIENT_FOUND_ROWS, counts the existing row as 1): to learn
 // whether it inserted, run a plain INSERT with Session::try_insert instead. Not MySQL's
