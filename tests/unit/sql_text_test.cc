@@ -319,5 +319,20 @@ TEST(SqlTextSplit, ABackslashIsAnOrdinaryCharacterInSqliteStrings) {
       2u);
 }
 
+TEST(SqlTextDialects, DoubleDashStartsAMysqlCommentOnlyBeforeWhitespace) {
+  // MySQL reads 5--1 as arithmetic; "-- " starts a comment.
+  EXPECT_EQ(rewrite_placeholders("SELECT 5--1, ? -- ?\n").placeholders, 1u);
+  EXPECT_EQ(rewrite_placeholders("SELECT 5--1, ?").text, "SELECT 5--1, :p1");
+  const auto mysql = split_statements("SELECT 5--1; SELECT 2", sdk::db::Dialect::mysql);
+  ASSERT_EQ(mysql.size(), 2u);
+  EXPECT_EQ(mysql[0].text, "SELECT 5--1");
+  // SQLite: any -- is a comment, and # is an ordinary character.
+  const auto sqlite =
+      split_statements("SELECT 5--1; x\nSELECT '#'; SELECT 2", sdk::db::Dialect::sqlite);
+  ASSERT_EQ(sqlite.size(), 2u);
+  EXPECT_EQ(sqlite[0].text, "SELECT 5 \nSELECT '#'");
+  EXPECT_EQ(sqlite[1].text, "SELECT 2");
+}
+
 }  // namespace
 }  // namespace lore

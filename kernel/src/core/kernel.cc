@@ -215,7 +215,7 @@ std::string Kernel::metrics_text() const {
         std::tuple{"lore_cache_computes_total", cache.computes,
                    "Values computed for get_or_compute (one per cold key)."},
         std::tuple{"lore_cache_errors_total", cache.errors,
-                   "Cache backend failures and compute functions that threw."},
+                   "Cache backend failures (Redis unreachable or failing)."},
         std::tuple{"lore_cache_evictions_total", cache.evictions,
                    "Entries evicted from the in-process cache."}}) {
     prometheus::header(out, name, "counter", help);

@@ -63,13 +63,22 @@ void Kernel::register_kernel_routes() {
       "Readiness: every check reported through health.readiness passes.", sh::Access::anonymous,
       sdk::Execution::worker, [this](const sh::Request&) {
         sdk::ReadinessReport report{{"kernel", running_, running_ ? "" : "not started"}};
-        // A lease pings the server (or fails fast during an outage): ready means the database
-        // answers now.
-        try {
-          database_->session();
-          report.push_back({"database", true, pool_->server_version()});
-        } catch (const sdk::db::Error& e) {
-          report.push_back({"database", false, e.what()});
+        // Ready means the database answers now: a lease pings it (or fails fast during an
+        // outage). When every connection is busy the pool is working, not down: a probe must not
+        // wait for one, so the last connect attempt's outcome stands in.
+        const auto pool = pool_->stats();
+        if (pool.in_use >= pool.size) {
+          const auto outage = pool_->outage();
+          report.push_back({"database", !outage,
+                            outage ? "database unreachable: " + *outage
+                                   : "all " + std::to_string(pool.size) + " connections busy"});
+        } else {
+          try {
+            database_->session();
+            report.push_back({"database", true, pool_->server_version()});
+          } catch (const sdk::db::Error& e) {
+            report.push_back({"database", false, e.what()});
+          }
         }
         report = hooks_->apply(sdk::hooks::readiness, std::move(report));
         bool ready = true;

@@ -109,7 +109,8 @@ std::optional<DatabaseAddress> parse_mysql(std::string_view url, std::string_vie
   for (const auto* value : {&a.user, &a.password, &a.database, &a.host, &a.socket}) {
     if (value->find('\'') != std::string::npos) {
       error = "a ' in the user, password, host, database or socket of '" + masked(url) +
-              "' cannot be passed to the MySQL client; choose a password without '";
+              "' cannot be passed to the MySQL client (SOCI quotes them with '); choose values "
+              "without it";
       return std::nullopt;
     }
   }

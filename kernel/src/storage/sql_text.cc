@@ -9,8 +9,11 @@ namespace {
 // Calls on_code(i) for every character outside string literals, quoted identifiers and
 // comments; returns nothing. Comments are reported through on_comment so that callers can
 // tell a comment-only piece from a statement.
+// `mysql`: a backslash escapes inside quotes, `#` starts a comment and `--` does only when
+// followed by whitespace (so a--1 is arithmetic); SQLite has none of these rules.
 template <class OnCode, class OnOther>
-void scan(std::string_view sql, bool backslash_escapes, OnCode on_code, OnOther on_other) {
+void scan(std::string_view sql, bool mysql, OnCode on_code, OnOther on_other) {
+  const bool backslash_escapes = mysql;
   std::size_t i = 0;
   while (i < sql.size()) {
     const char c = sql[i];
@@ -33,9 +36,11 @@ void scan(std::string_view sql, bool backslash_escapes, OnCode on_code, OnOther 
       const std::size_t end = j < sql.size() ? j + 1 : j;
       for (std::size_t k = i; k < end; ++k) on_other(k, false);
       i = end;
-    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-' &&
+               (!mysql || i + 2 >= sql.size() ||
+                std::isspace(static_cast<unsigned char>(sql[i + 2])))) {
       while (i < sql.size() && sql[i] != '\n') on_other(i++, true);
-    } else if (c == '#') {
+    } else if (c == '#' && mysql) {
       while (i < sql.size() && sql[i] != '\n') on_other(i++, true);
     } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
       auto close = sql.find("*/", i + 2);

@@ -91,9 +91,10 @@ class Value {
   bool is_null() const noexcept { return std::holds_alternative<std::monostate>(v_); }
   const Variant& variant() const noexcept { return v_; }
 
-  // Typed read with the conversions the databases need: SQLite reports untyped expressions
-  // (COUNT, SUM) as text and MySQL reports SUM over integers as a double, so integers are also
-  // read from integral doubles and decimal text. Throws Error(invalid) on null or mismatch.
+  // Typed read with the conversions the databases need: MySQL reports SUM over integers as a
+  // double (its DECIMAL, exact below 2^53) and booleans as integers, and text may hold digits,
+  // so integers are also read from integral doubles and decimal text. Throws Error(invalid) on
+  // null or mismatch.
   template <class T>
   T as(std::string_view column = {}) const;
 
