@@ -5,6 +5,18 @@
 
 # shellcheck disable=SC2034  # the result tables are read by the scripts that source this
 
+# The settings both scripts share, from the environment or their defaults; BUILD_DIR absolute.
+load_common_settings() {
+  BUILD_DIR="${BUILD_DIR:-build}"
+  [[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
+  DURATION="${DURATION:-10s}"
+  WARMUP="${WARMUP:-2s}"
+  ROUNDS="${ROUNDS:-2}"
+  WRK_THREADS="${WRK_THREADS:-2}"
+  CONNECTIONS="${CONNECTIONS:-64}"
+  SERVER_THREADS="${SERVER_THREADS:-2}"
+}
+
 die() {
   echo "bench: $*" >&2
   exit 1

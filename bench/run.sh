@@ -25,18 +25,11 @@ cd "$ROOT"
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-BUILD_DIR="${BUILD_DIR:-build}"
-[[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
-DURATION="${DURATION:-10s}"
-WARMUP="${WARMUP:-2s}"
-WRK_THREADS="${WRK_THREADS:-2}"
-CONNECTIONS="${CONNECTIONS:-64}"
-SERVER_THREADS="${SERVER_THREADS:-2}"
+load_common_settings
 HOOK_BENCH_ARGS="${HOOK_BENCH_ARGS:-}"
 SKIP_HTTP="${SKIP_HTTP:-0}"
 SKIP_HOOKS="${SKIP_HOOKS:-0}"
 WAIT_QUIET="${WAIT_QUIET:-0}"
-ROUNDS="${ROUNDS:-2}"
 
 LORE_BIN="$BUILD_DIR/kernel/lore"
 BASELINE_BIN="$BUILD_DIR/bench/lore_bench_pistache_hello"

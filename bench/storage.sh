@@ -23,14 +23,7 @@ fi
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-BUILD_DIR="${BUILD_DIR:-build}"
-[[ "$BUILD_DIR" == /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
-DURATION="${DURATION:-10s}"
-WARMUP="${WARMUP:-2s}"
-ROUNDS="${ROUNDS:-2}"
-WRK_THREADS="${WRK_THREADS:-2}"
-CONNECTIONS="${CONNECTIONS:-64}"
-SERVER_THREADS="${SERVER_THREADS:-2}"
+load_common_settings
 WORKERS="${WORKERS:-16}"
 POOL_SIZE="${POOL_SIZE:-8}"
 CACHE_BENCH_ARGS="${CACHE_BENCH_ARGS:-}"

@@ -163,7 +163,7 @@ int migrate(const CommonOptions& options, bool dry_run) {
   auto& runner = kernel.migrations();
   std::map<std::string, std::string> skipped;
   std::vector<std::pair<std::string, std::vector<lore::Migration>>> components;
-  components.emplace_back("kernel", std::vector<lore::Migration>{});
+  components.emplace_back("kernel", kernel.kernel_migrations());
   for (const auto& m : lore::PluginManager::startable_manifests(config, skipped))
     components.emplace_back(
         m.name, lore::load_migrations(m.directory / "migrations", m.name, kernel.pool().dialect()));

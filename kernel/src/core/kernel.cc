@@ -13,6 +13,7 @@
 #include "metrics/prometheus.h"
 #include "plugin/plugin_manager.h"
 #include "storage/connection_pool.h"
+#include "storage/kernel_migrations.h"
 #include "storage/migration_runner.h"
 #include "storage/pooled_database.h"
 
@@ -57,6 +58,8 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   pool_ = make_pool(config_.database);
   database_ = std::make_unique<PooledDatabase>(*pool_, "lore_", named_logger("database"));
   migrations_ = std::make_unique<MigrationRunner>(*database_, *clock_, named_logger("migrate"));
+  kernel_migrations_ = options_.kernel_migrations ? std::move(*options_.kernel_migrations)
+                                                  : lore::kernel_migrations(pool_->dialect());
   hooks_ = std::make_unique<HookBus>(HookBus::Options{config_.hook_timing_sample_every, 32});
   routes_ = std::make_unique<RouteTable>();
   services_ = std::make_unique<ServiceRegistry>();
@@ -108,10 +111,10 @@ sdk::db::Database& Kernel::database() noexcept { return *database_; }
 void Kernel::start() {
   if (running_) return;
   started_at_ = std::chrono::steady_clock::now();
-  // The database must answer before anything is served: a site with no database is down, and
-  // saying so at boot beats a stream of 503s.
+  // The database must answer, with the kernel's schema up to date, before anything is served:
+  // a site with no database is down, and saying so at boot beats a stream of 503s.
   try {
-    migrations_->status("kernel", {});
+    migrations_->apply("kernel", kernel_migrations_);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot use the database " + pool_->address().redacted() + ": " +
                              e.what());

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "config/kernel_config.h"
 #include "core/service_registry.h"
@@ -16,6 +18,7 @@
 #include "lore/sdk/clock.h"
 #include "lore/sdk/database.h"
 #include "lore/sdk/http.h"
+#include "storage/migration.h"
 
 namespace lore {
 
@@ -29,6 +32,8 @@ class WorkerPool;
 struct KernelOptions {
   bool serve_http = true;
   const sdk::Clock* clock = nullptr;  // defaults to the system clock
+  // The kernel's schema history; defaults to kernel/migrations/*.sql compiled into the binary.
+  std::optional<std::vector<Migration>> kernel_migrations;
 };
 
 class Kernel {
@@ -59,6 +64,7 @@ class Kernel {
   sdk::db::Database& database() noexcept;
   ConnectionPool& pool() noexcept { return *pool_; }
   MigrationRunner& migrations() noexcept { return *migrations_; }
+  const std::vector<Migration>& kernel_migrations() const noexcept { return kernel_migrations_; }
   const KernelConfig& config() const noexcept { return config_; }
 
   std::string metrics_text() const;
@@ -78,6 +84,7 @@ class Kernel {
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<PooledDatabase> database_;
   std::unique_ptr<MigrationRunner> migrations_;
+  std::vector<Migration> kernel_migrations_;
   std::unique_ptr<HookBus> hooks_;
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<ServiceRegistry> services_;

@@ -55,21 +55,17 @@ Migration make_migration(std::string component, long long version, std::string n
   return m;
 }
 
-std::vector<Migration> load_migrations(const std::filesystem::path& directory,
-                                       const std::string& component, sdk::db::Dialect dialect) {
-  namespace fs = std::filesystem;
-  std::vector<Migration> out;
-  std::error_code ec;
-  if (!fs::is_directory(directory, ec)) return out;
+std::vector<Migration> migrations_from_files(const std::vector<MigrationFile>& files,
+                                             const std::string& component,
+                                             sdk::db::Dialect dialect) {
   const std::string own = "." + std::string(sdk::db::to_string(dialect)) + ".sql";
   const std::string other =
       dialect == sdk::db::Dialect::sqlite ? std::string(".mysql.sql") : std::string(".sqlite.sql");
   // version → (file, dialect-specific?)
-  std::map<long long, std::pair<fs::path, bool>> chosen;
-  std::map<long long, fs::path> other_dialect_only;
-  for (const auto& entry : fs::directory_iterator(directory)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string file = entry.path().filename().string();
+  std::map<long long, std::pair<const MigrationFile*, bool>> chosen;
+  std::map<long long, const MigrationFile*> other_dialect_only;
+  for (const auto& f : files) {
+    const std::string& file = f.name;
     if (file.size() < 4 || file.substr(file.size() - 4) != ".sql") continue;
     auto ends_with = [&](const std::string& suffix) {
       return file.size() > suffix.size() &&
@@ -78,34 +74,30 @@ std::vector<Migration> load_migrations(const std::filesystem::path& directory,
     long long version = 0;
     auto [end, err] = std::from_chars(file.data(), file.data() + file.size(), version);
     if (err != std::errc() || end == file.data() || *end != '_' || version <= 0)
-      throw MigrationError(entry.path().string() +
+      throw MigrationError(f.source +
                            ": a migration file is named NNNN_description.sql (NNNN a positive "
                            "version), optionally .sqlite.sql or .mysql.sql");
     if (ends_with(other)) {
-      other_dialect_only.emplace(version, entry.path());
+      other_dialect_only.emplace(version, &f);
       continue;
     }
     const bool specific = ends_with(own);
-    auto [it, inserted] = chosen.try_emplace(version, entry.path(), specific);
+    auto [it, inserted] = chosen.try_emplace(version, &f, specific);
     if (!inserted) {
       if (it->second.second == specific)
-        throw MigrationError(entry.path().string() + ": version " + std::to_string(version) +
-                             " is also used by " + it->second.first.string());
-      if (specific) it->second = {entry.path(), true};  // the dialect's own file wins
+        throw MigrationError(f.source + ": version " + std::to_string(version) +
+                             " is also used by " + it->second.first->source);
+      if (specific) it->second = {&f, true};  // the dialect's own file wins
     }
   }
   for (const auto& [version, file] : other_dialect_only)
     if (!chosen.count(version))
-      throw MigrationError(file.string() + ": version " + std::to_string(version) +
+      throw MigrationError(file->source + ": version " + std::to_string(version) +
                            " has no file for " + std::string(sdk::db::to_string(dialect)) +
                            " (add NNNN_name" + own + " or a generic NNNN_name.sql)");
+  std::vector<Migration> out;
   for (const auto& [version, file] : chosen) {
-    std::ifstream in(file.first, std::ios::binary);
-    if (!in) throw MigrationError(file.first.string() + ": cannot read");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string stem = file.first.filename().string();
-    stem = stem.substr(stem.find('_') + 1);
+    std::string stem = file.first->name.substr(file.first->name.find('_') + 1);
     for (const std::string& suffix : {own, std::string(".sql")}) {
       if (stem.size() > suffix.size() &&
           stem.compare(stem.size() - suffix.size(), suffix.size(), suffix) == 0) {
@@ -113,9 +105,28 @@ std::vector<Migration> load_migrations(const std::filesystem::path& directory,
         break;
       }
     }
-    out.push_back(make_migration(component, version, stem, file.first.string(), text.str()));
+    out.push_back(make_migration(component, version, stem, file.first->source, file.first->text));
   }
   return out;
+}
+
+std::vector<Migration> load_migrations(const std::filesystem::path& directory,
+                                       const std::string& component, sdk::db::Dialect dialect) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec)) return {};
+  std::vector<MigrationFile> files;
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string name = entry.path().filename().string();
+    if (name.size() < 4 || name.substr(name.size() - 4) != ".sql") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    if (!in) throw MigrationError(entry.path().string() + ": cannot read");
+    std::stringstream text;
+    text << in.rdbuf();
+    files.push_back({name, entry.path().string(), text.str()});
+  }
+  return migrations_from_files(files, component, dialect);
 }
 
 std::string expand_schema_placeholders(std::string_view text, sdk::db::Dialect dialect,

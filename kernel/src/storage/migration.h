@@ -29,6 +29,17 @@ struct Migration {
   std::string label() const;  // "hello 0001_create_visits"
 };
 
+struct MigrationFile {
+  std::string name;    // "0001_create_users.sql"
+  std::string source;  // where it came from, for messages
+  std::string text;
+};
+
+// The migrations for `dialect` among `files`, ordered by version (the rules of load_migrations).
+std::vector<Migration> migrations_from_files(const std::vector<MigrationFile>& files,
+                                             const std::string& component,
+                                             sdk::db::Dialect dialect);
+
 // Reads the migrations for `dialect` from `directory` (none when it does not exist), ordered by
 // version. Throws MigrationError for a badly named file or two files with one version.
 std::vector<Migration> load_migrations(const std::filesystem::path& directory,
