@@ -91,10 +91,14 @@ TEST_P(KernelMigrations, AFailingKernelMigrationStopsTheStartAndNamesTheStatemen
 }
 
 TEST(KernelMigrationsEmbedded, TheBinaryCarriesKernelMigrationsForBothDialects) {
-  // None are shipped yet (kernel/migrations/README.md); whatever is shipped must load cleanly.
-  EXPECT_NO_THROW(kernel_migrations(Dialect::sqlite));
-  EXPECT_NO_THROW(kernel_migrations(Dialect::mysql));
-  EXPECT_LE(kernel_migrations(Dialect::sqlite).size(), embedded_kernel_migrations().size());
+  // Whatever is shipped must load for both dialects; the first is the accounts schema.
+  for (auto dialect : {Dialect::sqlite, Dialect::mysql}) {
+    const auto migrations = kernel_migrations(dialect);
+    ASSERT_FALSE(migrations.empty());
+    EXPECT_LE(migrations.size(), embedded_kernel_migrations().size());
+    EXPECT_EQ(migrations.front().label(), "kernel 0001_create_accounts");
+    EXPECT_EQ(migrations.front().source, "kernel/migrations/0001_create_accounts.sql");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(, KernelMigrations, ::testing::Values(Dialect::sqlite, Dialect::mysql),

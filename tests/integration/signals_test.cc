@@ -89,7 +89,8 @@ TEST_F(RunningLore, SigtermFinishesInFlightRequestsThenExitsZero) {
   start("  flaky: { enabled: true, settings: { delay_ms: 800 } }\n");
   HttpResult slow;
   std::thread client([&] { slow = get(url("/api/v1/flaky/slow")); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  // Signalled only once the request is in flight, however slow the machine.
+  EXPECT_TRUE(process_->wait_for_log("slow request started")) << process_->log();
   process_->signal(SIGTERM);
   client.join();
   EXPECT_EQ(slow.status, 200) << slow.error;

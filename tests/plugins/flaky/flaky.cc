@@ -38,7 +38,8 @@ struct Flaky {
     slow.path = "/api/v1/flaky/slow";
     slow.summary = "Sleeps delay_ms, then answers";
     slow.access = http::Access::anonymous;
-    ctx.routes().add(slow, [delay](const http::Request&) {
+    ctx.routes().add(slow, [delay, &log = ctx.log()](const http::Request&) {
+      log.info("slow request started");  // tests wait for this line: the request is in flight
       std::this_thread::sleep_for(delay);
       return http::Response::json({{"slept_ms", delay.count()}});
     });

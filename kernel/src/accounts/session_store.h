@@ -1,0 +1,64 @@
+// Sign-in sessions: opaque random tokens (256 bits) handed to the client once, stored only as
+// a SHA-256 hash, with a sliding lifetime. They live in the database (lore_sessions), so any
+// `lore` process sharing it can validate them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lore/sdk/clock.h"
+#include "lore/sdk/database.h"
+
+namespace lore {
+
+struct SessionRecord {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t last_used_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+  std::string user_agent;
+  std::string ip;
+};
+
+struct IssuedSession {
+  std::string token;  // shown to the client once; never stored
+  SessionRecord session;
+};
+
+class SessionStore {
+ public:
+  struct Options {
+    std::chrono::milliseconds lifetime = std::chrono::hours(24 * 30);
+    // A session's expiry moves forward when it is used, at most this often (one write per
+    // session per interval, not one per request).
+    std::chrono::milliseconds slide_every = std::chrono::minutes(10);
+  };
+
+  SessionStore(sdk::db::Database& database, const sdk::Clock& clock, Options options);
+
+  IssuedSession issue(std::int64_t user_id, std::string_view user_agent, std::string_view ip);
+  // The live session the token belongs to (not revoked, not expired), its expiry slid forward
+  // when due; nullopt otherwise. Compares hashes only.
+  std::optional<SessionRecord> validate(std::string_view token);
+  // Revokes one of `user_id`'s sessions; false when it is not theirs or already ended.
+  bool revoke(std::int64_t session_id, std::int64_t user_id);
+  // Revokes every live session of the user except `keep` (0: none); returns how many.
+  std::int64_t revoke_all(std::int64_t user_id, std::int64_t keep = 0);
+  // The user's live sessions, newest first.
+  std::vector<SessionRecord> list(std::int64_t user_id);
+
+  static std::string hash(std::string_view token);
+
+ private:
+  std::int64_t now_ms() const;
+
+  sdk::db::Database& database_;
+  const sdk::Clock& clock_;
+  Options options_;
+};
+
+}  // namespace lore
