@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "accounts/account_error.h"
 #include "accounts/session_store.h"
 #include "accounts/user_store.h"
@@ -169,6 +172,63 @@ TEST_P(Accounts, SessionsAreRevokedOnlyByTheirOwner) {
   EXPECT_FALSE(sessions_->validate(a2.token));
   EXPECT_TRUE(sessions_->validate(a3.token));
   EXPECT_TRUE(sessions_->validate(b1.token));
+}
+
+TEST_P(Accounts, SuspendingAUserSignsThemOutEverywhereAndBlocksNewSessions) {
+  const auto ann = users_->create({"ann@example.com", "Ann", {"learner"}});
+  const auto a = sessions_->issue(ann.id, "", "");
+  ASSERT_TRUE(sessions_->validate(a.token));
+  users_->set_status(ann.id, "suspended");
+  EXPECT_FALSE(sessions_->validate(a.token));
+  EXPECT_EQ(refused([&] { sessions_->issue(ann.id, "", ""); }), "suspended:");
+  users_->set_status(ann.id, "active");
+  EXPECT_FALSE(sessions_->validate(a.token)) << "revoked, not merely paused";
+  EXPECT_TRUE(sessions_->validate(sessions_->issue(ann.id, "", "").token));
+}
+
+TEST_P(Accounts, ConcurrentSignUpsAllSucceed) {
+  // Two at a time on InnoDB once deadlocked on the roles table (a DELETE of no rows takes a gap
+  // lock); every one of these must succeed on the first database round.
+  constexpr int kThreads = 4, kEach = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        try {
+          users_->create({"u" + std::to_string(t) + "-" + std::to_string(i) + "@example.com",
+                          "U",
+                          {"learner", "creator"}});
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(kernel_->database()
+                .session()
+                .query_one("SELECT COUNT(*) AS n FROM lore_user_roles")
+                ->get<std::int64_t>("n"),
+            kThreads * kEach * 2);
+}
+
+TEST_P(Accounts, TextThatIsNotUtf8IsRefusedOrCleanedTheSameOnBothDatabases) {
+  EXPECT_EQ(refused([&] {
+              users_->create({"caf\xe9@example.com", "X", {"learner"}});
+            }),
+            "invalid_email:email");
+  EXPECT_EQ(refused([&] {
+              users_->create({"a@example.com", "caf\xe9", {"learner"}});
+            }),
+            "invalid_display_name:display_name");
+  const auto ann = users_->create({"ann@example.com", "Zoë 知识", {"learner"}});
+  EXPECT_EQ(users_->find(ann.id)->display_name, "Zoë 知识");
+  // A user agent with a stray byte, and one cut in the middle of a character at 255 bytes.
+  const auto a = sessions_->issue(ann.id, "Mozilla \xe9t\xe9", "");
+  EXPECT_EQ(sessions_->validate(a.token)->user_agent, "Mozilla ?t?");
+  const auto b = sessions_->issue(ann.id, std::string(254, 'x') + "é", "");
+  EXPECT_EQ(sessions_->validate(b.token)->user_agent, std::string(254, 'x'));
 }
 
 INSTANTIATE_TEST_SUITE_P(, Accounts, ::testing::Values(Dialect::sqlite, Dialect::mysql),

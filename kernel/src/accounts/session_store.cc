@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "accounts/account_error.h"
+
 namespace lore {
 
 namespace db = sdk::db;
@@ -24,8 +26,29 @@ SessionRecord record_of(const db::Row& row) {
           row.get_optional<std::string>("ip").value_or("")};
 }
 
+// At most `most` bytes, cut at a character boundary, with bytes that are not UTF-8 replaced by
+// '?': user agents come from clients, and MySQL's utf8mb4 columns refuse malformed text.
 std::string clipped(std::string_view text, std::size_t most) {
-  return std::string(text.substr(0, most));
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
+    bool ok = n > 0 && i + n <= text.size();
+    for (std::size_t k = 1; ok && k < n; ++k)
+      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (!ok) n = 1;
+    if (out.size() + n > most) break;
+    if (ok)
+      out.append(text.substr(i, n));
+    else
+      out += '?';
+    i += n;
+  }
+  return out;
 }
 
 }  // namespace
@@ -50,6 +73,11 @@ std::string SessionStore::hash(std::string_view token) {
 
 IssuedSession SessionStore::issue(std::int64_t user_id, std::string_view user_agent,
                                   std::string_view ip) {
+  auto status =
+      database_.session().query_one("SELECT status FROM lore_users WHERE id = ?", {user_id});
+  if (!status || status->get<std::string>("status") != "active")
+    throw AccountError(status ? "suspended" : "not_found", "",
+                       "no session for a user who is not active");
   unsigned char random[32];  // 256 bits from the OS CSPRNG
   randombytes_buf(random, sizeof random);
   char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
@@ -79,20 +107,28 @@ std::optional<SessionRecord> SessionStore::validate(std::string_view token) {
     return std::nullopt;
   const auto now = now_ms();
   auto session = database_.session();
-  auto row = session.query_one(std::string("SELECT ") + kColumns +
-                                   " FROM lore_sessions WHERE token_hash = ? AND revoked_at IS "
-                                   "NULL AND expires_at > ?",
-                               {hash(token), now});
+  // Only an active user's session counts: a suspension takes effect on the next request.
+  auto row = session.query_one(
+      "SELECT s.id AS id, s.user_id AS user_id, s.created_at AS created_at, s.last_used_at AS "
+      "last_used_at, s.expires_at AS expires_at, s.user_agent AS user_agent, s.ip AS ip FROM "
+      "lore_sessions s JOIN lore_users u ON u.id = s.user_id WHERE s.token_hash = ? AND "
+      "s.revoked_at IS NULL AND s.expires_at > ? AND u.status = 'active'",
+      {hash(token), now});
   if (!row) return std::nullopt;
   auto record = record_of(*row);
   if (now - record.last_used_at_ms >= options_.slide_every.count()) {
     const auto expires = now + options_.lifetime.count();
-    // Conditional: a concurrent revoke wins, and of two concurrent slides one writes.
-    if (session.execute("UPDATE lore_sessions SET last_used_at = ?, expires_at = ? WHERE id = ? "
-                        "AND revoked_at IS NULL AND last_used_at = ?",
-                        {now, expires, record.id, record.last_used_at_ms}) == 1) {
-      record.last_used_at_ms = now;
-      record.expires_at_ms = expires;
+    // Conditional: a concurrent revoke wins, and of two concurrent slides one writes. The slide
+    // is a courtesy: if the write cannot be made now (a lock), the session is still valid.
+    try {
+      if (session.execute("UPDATE lore_sessions SET last_used_at = ?, expires_at = ? WHERE id = "
+                          "? AND revoked_at IS NULL AND last_used_at = ?",
+                          {now, expires, record.id, record.last_used_at_ms}) == 1) {
+        record.last_used_at_ms = now;
+        record.expires_at_ms = expires;
+      }
+    } catch (const db::Error& e) {
+      if (e.kind() == db::ErrorKind::invalid || e.kind() == db::ErrorKind::constraint) throw;
     }
   }
   return record;

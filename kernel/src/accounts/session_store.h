@@ -40,6 +40,7 @@ class SessionStore {
 
   SessionStore(sdk::db::Database& database, const sdk::Clock& clock, Options options);
 
+  // Throws AccountError(suspended or not_found) unless the user is active.
   IssuedSession issue(std::int64_t user_id, std::string_view user_agent, std::string_view ip);
   // The live session the token belongs to (not revoked, not expired), its expiry slid forward
   // when due; nullopt otherwise. Compares hashes only.

@@ -1,6 +1,7 @@
 #include "accounts/user_store.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "accounts/account_error.h"
 
@@ -21,6 +22,38 @@ std::vector<std::string> checked_roles(std::vector<std::string> roles) {
   return roles;
 }
 
+// Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF): MySQL's utf8mb4 columns
+// refuse anything else, so both databases must see it refused the same way, here.
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;  // continuation bytes that follow
+    if (c >= 0x80) {
+      if ((c >> 5) == 0x6)
+        n = 1;
+      else if ((c >> 4) == 0xE)
+        n = 2;
+      else if ((c >> 3) == 0x1E)
+        n = 3;
+      else
+        return false;
+      if (i + n >= text.size()) return false;
+    }
+    std::uint32_t cp = n == 0 ? c : c & (0x3F >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d >> 6) != 0x2) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 std::string checked_display_name(std::string_view name) {
   std::string trimmed(name);
   while (!trimmed.empty() && trimmed.back() == ' ') trimmed.pop_back();
@@ -32,12 +65,15 @@ std::string checked_display_name(std::string_view name) {
     if (c < 0x20 || c == 0x7f)
       throw AccountError("invalid_display_name", "display_name",
                          "display_name may not contain control characters");
+  if (!valid_utf8(trimmed))
+    throw AccountError("invalid_display_name", "display_name", "display_name is not UTF-8");
   return trimmed;
 }
 
-void write_roles(db::Transaction& tx, std::int64_t id, const std::vector<std::string>& roles,
-                 std::int64_t now) {
-  tx.execute("DELETE FROM lore_user_roles WHERE user_id = ?", {id});
+// Inserts only: a DELETE that finds nothing takes a gap lock on InnoDB, and two sign-ups at
+// once would deadlock on each other's.
+void insert_roles(db::Transaction& tx, std::int64_t id, const std::vector<std::string>& roles,
+                  std::int64_t now) {
   for (const auto& role : roles)
     tx.execute("INSERT INTO lore_user_roles (user_id, role, granted_at) VALUES (?, ?, ?)",
                {id, role, now});
@@ -58,7 +94,7 @@ std::int64_t UserStore::now_ms() const {
 }
 
 std::optional<std::string> UserStore::email_key(std::string_view email) {
-  if (email.empty() || email.size() > 254) return std::nullopt;
+  if (email.empty() || email.size() > 254 || !valid_utf8(email)) return std::nullopt;
   const auto at = email.find('@');
   if (at == std::string_view::npos || at == 0 || at > 64 ||
       email.find('@', at + 1) != std::string_view::npos)
@@ -94,7 +130,7 @@ User UserStore::create(const NewUser& user, db::Transaction* outer) {
         throw AccountError("duplicate_email", "email", "an account with this email exists");
       throw;
     }
-    write_roles(tx, id, roles, now);
+    insert_roles(tx, id, roles, now);
     return User{id, user.email, name, roles, "active", now, now};
   };
   if (outer != nullptr) return write(*outer);
@@ -136,18 +172,32 @@ User UserStore::set_roles(std::int64_t id, const std::vector<std::string>& roles
   database_.transact([&](db::Transaction& tx) {
     if (tx.execute("UPDATE lore_users SET updated_at = ? WHERE id = ?", {now, id}) == 0)
       throw AccountError("not_found", "", "no user " + std::to_string(id));
-    write_roles(tx, id, checked, now);
+    tx.execute("DELETE FROM lore_user_roles WHERE user_id = ?", {id});
+    insert_roles(tx, id, checked, now);
   });
-  return *find(id);
+  return found(id);
 }
 
 User UserStore::set_status(std::int64_t id, std::string_view status) {
   if (status != "active" && status != "suspended")
     throw AccountError("invalid_status", "status", "status is 'active' or 'suspended'");
-  if (database_.session().execute("UPDATE lore_users SET status = ?, updated_at = ? WHERE id = ?",
-                                  {status, now_ms(), id}) == 0)
-    throw AccountError("not_found", "", "no user " + std::to_string(id));
-  return *find(id);
+  const auto now = now_ms();
+  database_.transact([&](db::Transaction& tx) {
+    if (tx.execute("UPDATE lore_users SET status = ?, updated_at = ? WHERE id = ?",
+                   {status, now, id}) == 0)
+      throw AccountError("not_found", "", "no user " + std::to_string(id));
+    // A suspended user is signed out everywhere at once, in the same transaction.
+    if (status == "suspended")
+      tx.execute("UPDATE lore_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                 {now, id});
+  });
+  return found(id);
+}
+
+User UserStore::found(std::int64_t id) {
+  auto user = find(id);
+  if (!user) throw AccountError("not_found", "", "no user " + std::to_string(id));
+  return *user;
 }
 
 }  // namespace lore

@@ -45,7 +45,8 @@ class UserStore {
   std::optional<User> find_by_email(std::string_view email);
   // Replaces the user's roles; throws AccountError(invalid_role) or (not_found).
   User set_roles(std::int64_t id, const std::vector<std::string>& roles);
-  // "active" or "suspended"; throws AccountError(invalid_status) or (not_found).
+  // "active" or "suspended" (which also revokes every session of the user); throws
+  // AccountError(invalid_status) or (not_found).
   User set_status(std::int64_t id, std::string_view status);
 
   // The lower-case form two addresses are compared by, or nullopt when `email` is not a
@@ -57,6 +58,7 @@ class UserStore {
   std::optional<User> load(sdk::db::Session& session, std::string_view where,
                            const sdk::db::Value& key);
   std::int64_t now_ms() const;
+  User found(std::int64_t id);  // find, or AccountError(not_found)
 
   sdk::db::Database& database_;
   const sdk::Clock& clock_;

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "accounts/account_error.h"
+#include "accounts/session_store.h"
+#include "accounts/user_store.h"
 #include "config/kernel_config.h"
 #include "config/yaml_checker.h"
 #include "core/kernel.h"
@@ -243,6 +246,38 @@ int uninstall_plugin(const CommonOptions& options, const std::string& name, bool
   return 0;
 }
 
+// Creates an account from the command line: how a site gets its first admin before any sign-in
+// method exists. With --token, also opens a session and prints its token, once.
+int create_user(const CommonOptions& options, const std::string& email,
+                const std::string& display_name, std::vector<std::string> roles, bool token) {
+  lore::KernelConfig config = load(options);
+  lore::configure_logging("warn");
+  lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
+  // The kernel's schema (accounts included) is brought up to date first.
+  kernel.migrations().apply("kernel", kernel.kernel_migrations());
+  lore::UserStore users(kernel.database(), kernel.clock());
+  if (roles.empty()) roles.push_back("learner");
+  try {
+    const auto user = users.create({email, display_name.empty() ? email : display_name, roles});
+    nlohmann::json out{{"user",
+                        {{"id", user.id},
+                         {"email", user.email},
+                         {"display_name", user.display_name},
+                         {"roles", user.roles},
+                         {"status", user.status}}}};
+    if (token) {
+      lore::SessionStore sessions(kernel.database(), kernel.clock(), {});
+      out["token"] = sessions.issue(user.id, "lore admin create-user", "").token;
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  } catch (const lore::AccountError& e) {
+    std::cerr << "error: " << e.code() << (e.field().empty() ? "" : " (" + e.field() + ")") << ": "
+              << e.what() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -265,6 +300,17 @@ int main(int argc, char** argv) {
   bool uninstall_yes = false;
   uninstall_cmd->add_option("name", uninstall_name, "The plugin")->required();
   uninstall_cmd->add_flag("--yes", uninstall_yes, "Do not ask for confirmation");
+  auto* admin_cmd = app.add_subcommand("admin", "Administration from the command line");
+  admin_cmd->require_subcommand(1);
+  auto* create_user_cmd = admin_cmd->add_subcommand("create-user", "Create an account");
+  add_common(create_user_cmd, options);
+  std::string user_email, user_name;
+  std::vector<std::string> user_roles;
+  bool user_token = false;
+  create_user_cmd->add_option("--email", user_email, "Email address")->required();
+  create_user_cmd->add_option("--display-name", user_name, "Name shown to others (default: email)");
+  create_user_cmd->add_option("--role", user_roles, "admin, creator or learner (repeatable)");
+  create_user_cmd->add_flag("--token", user_token, "Also open a session and print its token once");
   auto* migrate_cmd = app.add_subcommand(
       "migrate", "Apply pending migrations of the kernel and the enabled plugins");
   add_common(migrate_cmd, options);
@@ -283,6 +329,8 @@ int main(int argc, char** argv) {
     if (*uninstall_cmd) return uninstall_plugin(options, uninstall_name, uninstall_yes);
     if (*plugins_cmd) return list_plugins(options, as_json);
     if (*migrate_cmd) return migrate(options, dry_run);
+    if (*create_user_cmd)
+      return create_user(options, user_email, user_name, user_roles, user_token);
     if (*hooks_cmd) return list_hooks(options, hook_name);
     if (*version_cmd) {
       std::cout << "lore " << lore::Kernel::kVersion << "\nsdk " << lore::sdk::kSdkVersion

@@ -136,6 +136,15 @@ std::optional<db::Failure> PooledConnection::run(std::string_view sql,
 
 db::Failure PooledConnection::finish(db::Failure failure, std::string_view sql) noexcept {
   if (breaks_connection(failure)) slot_.broken = true;
+  // SQLite rolls the whole transaction back when a statement in it is interrupted (or hits
+  // some errors); carrying on would commit the rest statement by statement. The session is
+  // unusable until it goes back to the pool.
+  if (slot_.in_transaction && pool_.dialect() == db::Dialect::sqlite &&
+      sqlite_api::sqlite3_get_autocommit(
+          static_cast<soci::sqlite3_session_backend*>(slot_.session->get_backend())->conn_) != 0) {
+    slot_.broken = true;
+    failure.message += " (the database rolled the transaction back)";
+  }
   // SOCI appends the bound values ("with :p1=..."): they may be secrets and must not reach logs.
   if (auto values = failure.message.find(" with :p1="); values != std::string::npos)
     failure.message.resize(values);

@@ -73,6 +73,10 @@ SchemaStatement read_schema_statement(const std::string& statement) {
   } else if (std::regex_search(statement, m, alter_table)) {
     const std::string table = m[1];
     add(out.tables, table);
+    static const regex rename_table_keyword(R"(\bRENAME\s+(?:TO|AS)\b)", kFlags);
+    if (std::regex_search(statement, rename_other) &&
+        std::regex_search(statement, rename_table_keyword))
+      throw std::invalid_argument("rename the table in an ALTER TABLE of its own");
     std::smatch renamed;
     if (!std::regex_search(statement, rename_other) &&
         std::regex_search(statement, renamed, rename_table_clause)) {

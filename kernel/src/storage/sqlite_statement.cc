@@ -64,7 +64,7 @@ std::optional<db::Failure> run_sqlite_statement(void* native, std::string_view s
   if (rc != SQLITE_OK) return failure_of(handle, rc);
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw, &sqlite3_finalize);
   if (statement == nullptr) return db::Failure{db::ErrorKind::invalid, "empty statement"};
-  for (const char* rest = tail; rest != nullptr && *rest != '\0'; ++rest)
+  for (const char* rest = tail; rest != nullptr && rest < sql.data() + sql.size(); ++rest)
     if (*rest != ' ' && *rest != '\n' && *rest != '\t' && *rest != '\r' && *rest != ';')
       return db::Failure{db::ErrorKind::invalid, "one statement at a time, please"};
   const int expected = sqlite3_bind_parameter_count(statement.get());
@@ -76,6 +76,9 @@ std::optional<db::Failure> run_sqlite_statement(void* native, std::string_view s
     if (bind(statement.get(), static_cast<int>(i) + 1, params[i]) != SQLITE_OK)
       return failure_of(handle, SQLITE_ERROR);
 
+  // Rows this statement changed: sqlite3_changes() keeps the previous write's count after a
+  // statement that writes none (DDL), the total does not.
+  const auto changes_before = sqlite3_total_changes64(handle);
   std::shared_ptr<std::vector<std::string>> columns;
   const int count = sqlite3_column_count(statement.get());
   while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
@@ -91,7 +94,7 @@ std::optional<db::Failure> run_sqlite_statement(void* native, std::string_view s
   }
   if (rc != SQLITE_DONE) return failure_of(handle, rc);
   if (!want_rows) {
-    out.affected_rows = sqlite3_changes(handle);
+    out.affected_rows = sqlite3_total_changes64(handle) - changes_before;
     // Only an INSERT that inserted has an id; the connection's last one is stale otherwise.
     if (out.affected_rows > 0 && sqlite3_stmt_readonly(statement.get()) == 0)
       out.last_insert_id = sqlite3_last_insert_rowid(handle);
