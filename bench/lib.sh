@@ -5,6 +5,18 @@
 
 # shellcheck disable=SC2034  # the result tables are read by the scripts that source this
 
+# Stops the servers the script started (PIDS: TERM, 5 s, then KILL) and removes WORK.
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+
 # The settings both scripts share, from the environment or their defaults; BUILD_DIR absolute.
 load_common_settings() {
   BUILD_DIR="${BUILD_DIR:-build}"

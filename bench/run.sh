@@ -52,19 +52,6 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lore-bench.XXXXXX")"
 PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    # Give each server 5 s to stop, then kill it.
-    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -41,16 +41,6 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lore-storage-bench.XXXXXX")"
 PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
 trap cleanup EXIT
 
 echo "== Lore storage benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"

@@ -118,9 +118,7 @@ class Hello {
         throw http::Error(400, "invalid_name", "expected {\"name\": \"...\"}");
       const std::string name = body["name"].get<std::string>();
       check_name(name);
-      const auto now =
-          std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
-              .count();
+      const auto now = clock.now_ms();
       const auto visits = database.transact([&](db::Transaction& tx) {
         // One upsert: the first visit inserts, later ones increment, whoever else is counting.
         tx.execute(

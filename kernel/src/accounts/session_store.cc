@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "accounts/account_error.h"
+#include "core/sha256.h"
+#include "core/utf8.h"
 
 namespace lore {
 
@@ -26,31 +28,6 @@ SessionRecord record_of(const db::Row& row) {
           row.get_optional<std::string>("ip").value_or("")};
 }
 
-// At most `most` bytes, cut at a character boundary, with bytes that are not UTF-8 replaced by
-// '?': user agents come from clients, and MySQL's utf8mb4 columns refuse malformed text.
-std::string clipped(std::string_view text, std::size_t most) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t n = c < 0x80           ? 1
-                    : (c >> 5) == 0x6  ? 2
-                    : (c >> 4) == 0xE  ? 3
-                    : (c >> 3) == 0x1E ? 4
-                                       : 0;
-    bool ok = n > 0 && i + n <= text.size();
-    for (std::size_t k = 1; ok && k < n; ++k)
-      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    if (!ok) n = 1;
-    if (out.size() + n > most) break;
-    if (ok)
-      out.append(text.substr(i, n));
-    else
-      out += '?';
-    i += n;
-  }
-  return out;
-}
-
 }  // namespace
 
 SessionStore::SessionStore(db::Database& database, const sdk::Clock& clock, Options options)
@@ -58,18 +35,7 @@ SessionStore::SessionStore(db::Database& database, const sdk::Clock& clock, Opti
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
 }
 
-std::int64_t SessionStore::now_ms() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
-      .count();
-}
-
-std::string SessionStore::hash(std::string_view token) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
+std::string SessionStore::hash(std::string_view token) { return sha256_hex(token); }
 
 IssuedSession SessionStore::issue(std::int64_t user_id, std::string_view user_agent,
                                   std::string_view ip) {
@@ -86,18 +52,19 @@ IssuedSession SessionStore::issue(std::int64_t user_id, std::string_view user_ag
   sodium_memzero(random, sizeof random);
   IssuedSession issued;
   issued.token = std::string(kTokenPrefix) + encoded;
-  const auto now = now_ms();
+  const auto now = clock_.now_ms();
   const auto expires = now + options_.lifetime.count();
   auto& s = issued.session;
   s.id = database_.session().insert(
       "INSERT INTO lore_sessions (token_hash, user_id, created_at, last_used_at, expires_at, "
       "user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {hash(issued.token), user_id, now, now, expires, clipped(user_agent, 255), clipped(ip, 64)});
+      {hash(issued.token), user_id, now, now, expires, utf8_clipped(user_agent, 255),
+       utf8_clipped(ip, 64)});
   s.user_id = user_id;
   s.created_at_ms = s.last_used_at_ms = now;
   s.expires_at_ms = expires;
-  s.user_agent = clipped(user_agent, 255);
-  s.ip = clipped(ip, 64);
+  s.user_agent = utf8_clipped(user_agent, 255);
+  s.ip = utf8_clipped(ip, 64);
   return issued;
 }
 
@@ -105,7 +72,7 @@ std::optional<SessionRecord> SessionStore::validate(std::string_view token) {
   if (token.size() < kTokenPrefix.size() + 43 || token.size() > 128 ||
       token.substr(0, kTokenPrefix.size()) != kTokenPrefix)
     return std::nullopt;
-  const auto now = now_ms();
+  const auto now = clock_.now_ms();
   auto session = database_.session();
   // Only an active user's session counts: a suspension takes effect on the next request.
   auto row = session.query_one(
@@ -138,11 +105,11 @@ bool SessionStore::revoke(std::int64_t session_id, std::int64_t user_id) {
   return database_.session().execute(
              "UPDATE lore_sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND "
              "revoked_at IS NULL AND expires_at > ?",
-             {now_ms(), session_id, user_id, now_ms()}) == 1;
+             {clock_.now_ms(), session_id, user_id, clock_.now_ms()}) == 1;
 }
 
 std::int64_t SessionStore::revoke_all(std::int64_t user_id, std::int64_t keep) {
-  const auto now = now_ms();
+  const auto now = clock_.now_ms();
   return database_.session().execute(
       "UPDATE lore_sessions SET revoked_at = ? WHERE user_id = ? AND id <> ? AND revoked_at IS "
       "NULL AND expires_at > ?",
@@ -155,7 +122,7 @@ std::vector<SessionRecord> SessionStore::list(std::int64_t user_id) {
            std::string("SELECT ") + kColumns +
                " FROM lore_sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? "
                "ORDER BY created_at DESC, id DESC",
-           {user_id, now_ms()}))
+           {user_id, clock_.now_ms()}))
     out.push_back(record_of(row));
   return out;
 }

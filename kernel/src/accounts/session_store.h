@@ -55,8 +55,6 @@ class SessionStore {
   static std::string hash(std::string_view token);
 
  private:
-  std::int64_t now_ms() const;
-
   sdk::db::Database& database_;
   const sdk::Clock& clock_;
   Options options_;

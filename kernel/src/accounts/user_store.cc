@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "accounts/account_error.h"
+#include "core/utf8.h"
 
 namespace lore {
 
@@ -22,38 +23,6 @@ std::vector<std::string> checked_roles(std::vector<std::string> roles) {
   return roles;
 }
 
-// Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF): MySQL's utf8mb4 columns
-// refuse anything else, so both databases must see it refused the same way, here.
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t n = 0;  // continuation bytes that follow
-    if (c >= 0x80) {
-      if ((c >> 5) == 0x6)
-        n = 1;
-      else if ((c >> 4) == 0xE)
-        n = 2;
-      else if ((c >> 3) == 0x1E)
-        n = 3;
-      else
-        return false;
-      if (i + n >= text.size()) return false;
-    }
-    std::uint32_t cp = n == 0 ? c : c & (0x3F >> n);
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(text[i + k]);
-      if ((d >> 6) != 0x2) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n + 1;
-  }
-  return true;
-}
-
 std::string checked_display_name(std::string_view name) {
   std::string trimmed(name);
   while (!trimmed.empty() && trimmed.back() == ' ') trimmed.pop_back();
@@ -65,7 +34,7 @@ std::string checked_display_name(std::string_view name) {
     if (c < 0x20 || c == 0x7f)
       throw AccountError("invalid_display_name", "display_name",
                          "display_name may not contain control characters");
-  if (!valid_utf8(trimmed))
+  if (!is_utf8(trimmed))
     throw AccountError("invalid_display_name", "display_name", "display_name is not UTF-8");
   return trimmed;
 }
@@ -88,13 +57,8 @@ bool User::has_role(std::string_view role) const {
 UserStore::UserStore(db::Database& database, const sdk::Clock& clock)
     : database_(database), clock_(clock) {}
 
-std::int64_t UserStore::now_ms() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
-      .count();
-}
-
 std::optional<std::string> UserStore::email_key(std::string_view email) {
-  if (email.empty() || email.size() > 254 || !valid_utf8(email)) return std::nullopt;
+  if (email.empty() || email.size() > 254 || !is_utf8(email)) return std::nullopt;
   const auto at = email.find('@');
   if (at == std::string_view::npos || at == 0 || at > 64 ||
       email.find('@', at + 1) != std::string_view::npos)
@@ -117,7 +81,7 @@ User UserStore::create(const NewUser& user, db::Transaction* outer) {
   if (!key) throw AccountError("invalid_email", "email", "email is not a valid address");
   const auto name = checked_display_name(user.display_name);
   const auto roles = checked_roles(user.roles);
-  const auto now = now_ms();
+  const auto now = clock_.now_ms();
   auto write = [&](db::Transaction& tx) {
     std::int64_t id = 0;
     try {
@@ -168,7 +132,7 @@ std::optional<User> UserStore::find_by_email(std::string_view email) {
 
 User UserStore::set_roles(std::int64_t id, const std::vector<std::string>& roles) {
   const auto checked = checked_roles(roles);
-  const auto now = now_ms();
+  const auto now = clock_.now_ms();
   database_.transact([&](db::Transaction& tx) {
     if (tx.execute("UPDATE lore_users SET updated_at = ? WHERE id = ?", {now, id}) == 0)
       throw AccountError("not_found", "", "no user " + std::to_string(id));
@@ -181,7 +145,7 @@ User UserStore::set_roles(std::int64_t id, const std::vector<std::string>& roles
 User UserStore::set_status(std::int64_t id, std::string_view status) {
   if (status != "active" && status != "suspended")
     throw AccountError("invalid_status", "status", "status is 'active' or 'suspended'");
-  const auto now = now_ms();
+  const auto now = clock_.now_ms();
   database_.transact([&](db::Transaction& tx) {
     if (tx.execute("UPDATE lore_users SET status = ?, updated_at = ? WHERE id = ?",
                    {status, now, id}) == 0)

@@ -57,7 +57,6 @@ class UserStore {
  private:
   std::optional<User> load(sdk::db::Session& session, std::string_view where,
                            const sdk::db::Value& key);
-  std::int64_t now_ms() const;
   User found(std::int64_t id);  // find, or AccountError(not_found)
 
   sdk::db::Database& database_;

@@ -119,11 +119,9 @@ std::optional<std::string> MemoryCache::get_or_compute_erased(
       ++stats_.misses;
     }
     return flights_.run(full, [&]() -> std::optional<std::string> {
-      bool threw = false;
-      auto value = compute_guarded(compute, ns, key, threw);
+      auto value = compute();
       std::lock_guard lock(mutex_);
       ++stats_.computes;
-      if (threw) ++stats_.errors;
       if (value) store_locked(full, *value, ttl);
       return value;
     });

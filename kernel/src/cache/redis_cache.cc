@@ -206,12 +206,10 @@ std::optional<std::string> RedisCache::get_or_compute_erased(
     if (auto value = get(ns, key)) return value;
     return flights_.run(std::string(ns) + '\x1f' + std::string(key),
                         [&]() -> std::optional<std::string> {
-                          bool threw = false;
-                          auto value = compute_guarded(compute, ns, key, threw);
+                          auto value = compute();
                           {
                             std::lock_guard lock(stats_mutex_);
                             ++stats_.computes;
-                            if (threw) ++stats_.errors;
                           }
                           if (value) set(ns, key, *value, ttl);
                           return value;

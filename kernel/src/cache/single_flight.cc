@@ -1,7 +1,5 @@
 #include "cache/single_flight.h"
 
-#include <spdlog/spdlog.h>
-
 namespace lore {
 
 std::optional<std::string> SingleFlight::run(
@@ -17,33 +15,22 @@ std::optional<std::string> SingleFlight::run(
     flight = std::make_shared<Flight>();
     flights_.emplace(key, flight);
   }
-  auto value = compute();
-  {
-    std::lock_guard lock(mutex_);
-    flight->value = value;
-    flight->done = true;
-    flights_.erase(key);
-  }
-  done_.notify_all();
-  return value;
-}
-
-std::optional<std::string> compute_guarded(
-    const std::function<std::optional<std::string>()>& compute, std::string_view ns,
-    std::string_view key, bool& threw) noexcept {
-  threw = false;
-  try {
-    return compute();
-  } catch (const std::exception& e) {
-    threw = true;
-    try {
-      spdlog::warn("cache compute for {}/{} threw: {}", ns, key, e.what());
-    } catch (...) {
+  // Whatever happens to `compute`, the flight lands: waiters must never wait forever.
+  struct Landing {
+    SingleFlight& self;
+    const std::string& key;
+    Flight& flight;
+    ~Landing() {
+      {
+        std::lock_guard lock(self.mutex_);
+        flight.done = true;
+        self.flights_.erase(key);
+      }
+      self.done_.notify_all();
     }
-  } catch (...) {
-    threw = true;
-  }
-  return std::nullopt;
+  } landing{*this, key, *flight};
+  flight->value = compute();
+  return flight->value;
 }
 
 }  // namespace lore

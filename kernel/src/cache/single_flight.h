@@ -8,14 +8,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 
 namespace lore {
 
 class SingleFlight {
  public:
-  // `compute` runs on the first caller's thread; it must not throw.
+  // `compute` runs on the first caller's thread. If it throws, the waiters get nullopt and the
+  // exception goes on to the first caller.
   std::optional<std::string> run(const std::string& key,
                                  const std::function<std::optional<std::string>()>& compute);
 
@@ -28,11 +28,5 @@ class SingleFlight {
   std::condition_variable done_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
 };
-
-// Calls a cache's compute function, which comes from a plugin: an exception is logged and
-// becomes "no value", so it never reaches the cache's caller as anything but a miss.
-std::optional<std::string> compute_guarded(
-    const std::function<std::optional<std::string>()>& compute, std::string_view ns,
-    std::string_view key, bool& threw) noexcept;
 
 }  // namespace lore

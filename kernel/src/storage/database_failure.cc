@@ -75,20 +75,11 @@ Failure classify_database_error(const std::exception& error) {
     return {mysql_kind(static_cast<int>(e->err_num_)), message};
   if (auto* e = dynamic_cast<const soci::sqlite3_soci_error*>(&error))
     return {sqlite_error_kind(e->result(), message), message};
-  if (auto* e = dynamic_cast<const soci::soci_error*>(&error)) {
-    // SQLite's backend reports some errors (a statement interrupted by the progress handler,
-    // a failed step) as a plain soci_error with the text only.
-    if (message.find("interrupted") != std::string::npos) return {ErrorKind::timeout, message};
-    if (message.find("UNIQUE constraint failed") != std::string::npos)
-      return {ErrorKind::duplicate, message};
-    if (message.find("constraint failed") != std::string::npos)
-      return {ErrorKind::constraint, message};
-    if (message.find("database is locked") != std::string::npos)
-      return {ErrorKind::conflict, message};
-    if (e->get_error_category() == soci::soci_error::connection_error)
-      return {ErrorKind::unavailable, message};
-    return {ErrorKind::invalid, message};
-  }
+  // SQLite statements go through SQLite's API (sqlite_statement.cc); SOCI only opens SQLite
+  // connections, and open() reports every failure there as unavailable.
+  if (auto* e = dynamic_cast<const soci::soci_error*>(&error);
+      e && e->get_error_category() == soci::soci_error::connection_error)
+    return {ErrorKind::unavailable, message};
   return {ErrorKind::invalid, message};
 }
 

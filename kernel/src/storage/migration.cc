@@ -1,24 +1,16 @@
 #include "storage/migration.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "core/sha256.h"
+
 namespace lore {
 
 namespace {
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 struct Placeholder {
   std::string_view name;

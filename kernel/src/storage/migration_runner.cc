@@ -31,13 +31,6 @@ CREATE TABLE IF NOT EXISTS lore_schema_tables (
 ) {{table_options}};
 )sql";
 
-std::string excerpt(const std::string& sql) {
-  std::string out = sql.substr(0, 160);
-  for (char& c : out)
-    if (c == '\n') c = ' ';
-  return sql.size() > 160 ? out + "..." : out;
-}
-
 // MySQL: one migrator at a time across every process sharing the database (SQLite serialises
 // through BEGIN IMMEDIATE instead).
 class MigrationLock {
@@ -196,7 +189,7 @@ bool MigrationRunner::apply_one(db::Session& session, const Migration& migration
     try {
       names = read_schema_statement(part.text);
     } catch (const std::invalid_argument& e) {
-      throw MigrationError(where + ": " + e.what() + "; refused: " + excerpt(part.text));
+      throw MigrationError(where + ": " + e.what() + "; refused: " + sql_excerpt(part.text));
     }
     for (const auto* list : {&names.tables, &names.indexes})
       for (const auto& name : *list)
@@ -238,7 +231,7 @@ bool MigrationRunner::apply_one(db::Session& session, const Migration& migration
         std::string message = "migration " + migration.label() + " failed at statement " +
                               std::to_string(i + 1) + " of " + std::to_string(parts.size()) + " (" +
                               migration.source + ":" + std::to_string(parts[i].line) +
-                              "): " + e.what() + "\n  statement: " + excerpt(parts[i].text);
+                              "): " + e.what() + "\n  statement: " + sql_excerpt(parts[i].text);
         if (transactional_ddl)
           message += "\n  nothing of this migration was applied; the ledger is unchanged";
         else if (i > 0)
@@ -259,9 +252,7 @@ bool MigrationRunner::apply_one(db::Session& session, const Migration& migration
         "INSERT INTO lore_schema_migrations (component, version, name, checksum, applied_at, "
         "duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
         {migration.component, migration.version, migration.name, migration.checksum,
-         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
-             .count(),
-         duration});
+         clock_.now_ms(), duration});
   };
 
   auto record = [&](db::Transaction& tx) {

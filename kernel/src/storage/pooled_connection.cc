@@ -91,13 +91,6 @@ std::int64_t mysql_rows_matched(MYSQL* native, std::int64_t changed) {
   return matched;
 }
 
-std::string excerpt(std::string_view sql) {
-  std::string out(sql.substr(0, 200));
-  for (char& c : out)
-    if (c == '\n' || c == '\t') c = ' ';
-  return sql.size() > 200 ? out + "..." : out;
-}
-
 }  // namespace
 
 PooledConnection::PooledConnection(ConnectionPool& pool, PooledSession& slot,
@@ -117,21 +110,27 @@ std::optional<db::Failure> PooledConnection::run(std::string_view sql,
   if (slot_.broken)
     return db::Failure{db::ErrorKind::unavailable,
                        "the connection was lost earlier in this session"};
+  if (auto failure = execute(sql, params, want_rows, out)) return finish(std::move(*failure), sql);
+  return std::nullopt;
+}
+
+std::optional<db::Failure> PooledConnection::execute(std::string_view sql,
+                                                     std::span<const db::Value> params,
+                                                     bool want_rows, db::Result& out) noexcept {
+  std::optional<db::Failure> failure;
+  slot_.statement_deadline = Clock::now() + pool_.options().statement_timeout;
   try {
-    slot_.statement_deadline = Clock::now() + pool_.options().statement_timeout;
-    auto failure =
+    failure =
         pool_.dialect() == db::Dialect::sqlite
             ? run_sqlite_statement(
                   static_cast<soci::sqlite3_session_backend*>(slot_.session->get_backend())->conn_,
                   sql, params, want_rows, out)
             : run_mysql(sql, params, want_rows, out);
-    slot_.statement_deadline = Clock::time_point::max();
-    if (failure) return finish(std::move(*failure), sql);
-    return std::nullopt;
   } catch (const std::exception& e) {
-    slot_.statement_deadline = Clock::time_point::max();
-    return finish(classify_database_error(e), sql);
+    failure = classify_database_error(e);
   }
+  slot_.statement_deadline = Clock::time_point::max();
+  return failure;
 }
 
 db::Failure PooledConnection::finish(db::Failure failure, std::string_view sql) noexcept {
@@ -151,7 +150,7 @@ db::Failure PooledConnection::finish(db::Failure failure, std::string_view sql) 
   if (auto text = failure.message.find(" while executing \""); text != std::string::npos)
     failure.message.resize(text);
   if (failure.kind == db::ErrorKind::invalid || failure.kind == db::ErrorKind::constraint)
-    failure.message += " [in: " + excerpt(sql) + "]";
+    failure.message += " [in: " + sql_excerpt(sql) + "]";
   pool_.report(failure);
   return failure;
 }
@@ -198,17 +197,10 @@ std::optional<db::Failure> PooledConnection::run_mysql(std::string_view sql,
 }
 
 std::optional<db::Failure> PooledConnection::control(const char* statement) noexcept {
-  try {
-    slot_.statement_deadline = Clock::now() + pool_.options().statement_timeout;
-    *slot_.session << statement;
-    slot_.statement_deadline = Clock::time_point::max();
-    return std::nullopt;
-  } catch (const std::exception& e) {
-    slot_.statement_deadline = Clock::time_point::max();
-    auto failure = classify_database_error(e);
-    if (breaks_connection(failure)) slot_.broken = true;
-    return failure;
-  }
+  db::Result ignored;
+  auto failure = execute(statement, {}, false, ignored);
+  if (failure && breaks_connection(*failure)) slot_.broken = true;
+  return failure;
 }
 
 std::optional<db::Failure> PooledConnection::begin() noexcept {

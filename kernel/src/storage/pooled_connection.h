@@ -26,6 +26,11 @@ class PooledConnection final : public sdk::db::Connection {
   void report(std::string_view message) noexcept override;
 
  private:
+  // One statement through the dialect's path (SQLite's API or SOCI), failures as values.
+  std::optional<sdk::db::Failure> execute(std::string_view sql,
+                                          std::span<const sdk::db::Value> params, bool want_rows,
+                                          sdk::db::Result& out) noexcept;
+  // BEGIN, COMMIT, ROLLBACK.
   std::optional<sdk::db::Failure> control(const char* statement) noexcept;
   std::optional<sdk::db::Failure> run_mysql(std::string_view sql,
                                             std::span<const sdk::db::Value> params, bool want_rows,

@@ -61,6 +61,13 @@ std::string trimmed(std::string_view text) {
 
 }  // namespace
 
+std::string sql_excerpt(std::string_view sql, std::size_t most) {
+  std::string out(sql.substr(0, most));
+  for (char& c : out)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  return sql.size() > most ? out + "..." : out;
+}
+
 RewrittenSql rewrite_placeholders(std::string_view sql) {
   RewrittenSql out;
   out.text.reserve(sql.size() + 16);

@@ -27,6 +27,9 @@ struct ScriptStatement {
   int line = 1;      // where it starts in the script, for messages
 };
 
+// The start of a statement for a message: on one line, at most `most` bytes, "..." if cut.
+std::string sql_excerpt(std::string_view sql, std::size_t most = 200);
+
 // Splits a script at ';' outside quotes and comments; drops empty statements and comments-only
 // pieces. A comment inside a statement becomes one space. The dialect decides whether a
 // backslash escapes a quote (MySQL) or is an ordinary character (SQLite).

@@ -17,7 +17,7 @@ struct CacheStats {
   std::uint64_t hits = 0;
   std::uint64_t misses = 0;
   std::uint64_t computes = 0;  // calls of a compute function (single flight: one per cold key)
-  std::uint64_t errors = 0;    // backend failures and compute functions that threw
+  std::uint64_t errors = 0;    // backend failures (Redis unreachable or failing)
   std::uint64_t evictions = 0;
 };
 
