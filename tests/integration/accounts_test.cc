@@ -38,7 +38,8 @@ class Accounts : public ::testing::TestWithParam<Dialect> {
     try {
       body();
     } catch (const AccountError& e) {
-      return e.code() + ":" + e.field();
+      // A field's own code; 400s answer invalid_request with it in details.fields.
+      return (e.fields().empty() ? e.code() : e.fields().front().code) + ":" + e.field();
     }
     return "accepted";
   }

@@ -12,7 +12,11 @@ class LoreServer : public ::testing::Test {
  protected:
   void SetUp() override {
     port_ = free_port();
-    auto config = dir_.write("lore.yaml", kernel_yaml(port_, "  hello: { enabled: true }\n"));
+    auto config = dir_.write(
+        "lore.yaml",
+        kernel_yaml(port_, "  hello: { enabled: true }\n",
+                    "database:\n  url: \"sqlite://" + (dir_.path() / "lore.db").string() + "\"\n"));
+    admin_token_ = create_user_token(config, "admin@example.com", {"admin"});
     process_ = std::make_unique<LoreProcess>(
         std::vector<std::string>{"serve", "-c", config.string()}, dir_.path() / "lore.log");
     ASSERT_TRUE(process_->wait_healthy(port_)) << process_->log();
@@ -38,6 +42,7 @@ class LoreServer : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string admin_token_;
   std::uint16_t port_ = 0;
   std::unique_ptr<LoreProcess> process_;
 };
@@ -69,7 +74,7 @@ TEST_F(LoreServer, EveryErrorUsesTheEnvelope) {
   expect_envelope(get(url("/api/v1/plugins")), 401, "unauthenticated");
   expect_envelope(
       get(url("/api/v1/plugins"), {{"Authorization", "Bearer wrong-token-wrong-token"}}), 401,
-      "unauthenticated");
+      "invalid_token");
   expect_envelope(get(url("/api/v1/hello?name=")), 400, "invalid_name");
   expect_envelope(http("POST", url("/api/v1/hello"), std::string(2 << 20, 'x')), 413,
                   "payload_too_large");
@@ -85,8 +90,7 @@ TEST_F(LoreServer, KeepsAWellFormedRequestId) {
 }
 
 TEST_F(LoreServer, AdminSeesPluginsAndOpenApiListsPluginRoutes) {
-  auto plugins =
-      get(url("/api/v1/plugins"), {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  auto plugins = get(url("/api/v1/plugins"), {{"Authorization", "Bearer " + admin_token_}});
   ASSERT_EQ(plugins.status, 200) << plugins.body;
   bool found = false;
   const auto listed = plugins.json();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "config/kernel_config.h"
 #include "config/yaml_checker.h"
@@ -75,6 +76,27 @@ TEST(RedisCache, SetGetEraseExpireAndInvalidate) {
   EXPECT_EQ(cache.get(ns + "-other", "x"), "2");
   EXPECT_EQ(cache.stats().errors, 0u);
   EXPECT_FALSE(cache.breaker_open());
+}
+
+TEST(RedisCache, CountersAreFixedWindowsSharedByEveryClient) {
+  REQUIRE_REDIS(address);
+  SystemClock clock;
+  RedisCache one(*address, clock, {});
+  RedisCache two(*address, clock, {});  // another process, as far as Redis can tell
+  const auto ns = unique_namespace();
+  std::vector<std::thread> threads;
+  for (auto* cache : {&one, &two, &one, &two})
+    threads.emplace_back([cache, &ns] {
+      for (int i = 0; i < 250; ++i) cache->increment(ns, "k", 1, 60s);
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(one.increment(ns, "k", 0, 60s), 1000);
+  // The window is fixed: later increments do not push its expiry out.
+  EXPECT_EQ(one.increment(ns, "short", 1, 300ms), 1);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(two.increment(ns, "short", 1, 300ms), 2);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(two.increment(ns, "short", 1, 300ms), 1);
 }
 
 TEST(RedisCache, InvalidationIsSeenByEveryProcessSharingRedis) {

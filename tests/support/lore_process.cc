@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -143,6 +144,22 @@ std::pair<int, std::string> run_lore(const std::vector<std::string>& args) {
   auto status = process.wait_exit(std::chrono::seconds(60));
   if (!status) throw std::runtime_error("lore did not exit within 60 s");
   return {*status, process.log()};
+}
+
+std::string create_user_token(const std::filesystem::path& config, const std::string& email,
+                              const std::vector<std::string>& roles) {
+  std::vector<std::string> args{"admin",   "create-user", "-c",     config.string(),
+                                "--email", email,         "--token"};
+  for (const auto& role : roles) {
+    args.push_back("--role");
+    args.push_back(role);
+  }
+  auto [status, output] = run_lore(args);
+  if (status != 0) throw std::runtime_error("lore admin create-user failed: " + output);
+  // The JSON document is the output's last lines; warnings may precede it.
+  const auto start = output.find("{\n");
+  if (start == std::string::npos) throw std::runtime_error("no JSON in: " + output);
+  return nlohmann::json::parse(output.substr(start)).at("token").get<std::string>();
 }
 
 }  // namespace lore::test

@@ -46,4 +46,9 @@ class LoreProcess {
 // Runs `lore <args...>` to completion; returns {exit status, combined output}.
 std::pair<int, std::string> run_lore(const std::vector<std::string>& args);
 
+// Creates a user with `lore admin create-user ... --token` against the configuration `config`
+// (whose database must be a file or a server, not :memory:) and returns their session token.
+std::string create_user_token(const std::filesystem::path& config, const std::string& email,
+                              const std::vector<std::string>& roles);
+
 }  // namespace lore::test

@@ -62,7 +62,6 @@ std::string kernel_yaml(std::uint16_t port, const std::string& plugins_yaml,
   yaml += "  threads: 2\n";
   yaml += "  workers: 4\n";
   yaml += "  shutdown_grace_ms: 5000\n";
-  yaml += std::string("  admin_token: \"") + kAdminToken + "\"\n";
   yaml += "log:\n  level: info\n  access: true\n";
   yaml += std::string("plugin_paths: [\"") + LORE_PLUGIN_DIR + "\", \"" + LORE_TEST_PLUGIN_DIR +
           "\"]\n";

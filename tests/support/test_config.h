@@ -29,6 +29,4 @@ std::uint16_t free_port();
 std::string kernel_yaml(std::uint16_t port, const std::string& plugins_yaml,
                         const std::string& extra = "");
 
-inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
-
 }  // namespace lore::test

@@ -23,9 +23,9 @@ using ::testing::UnorderedElementsAre;
 
 constexpr const char* kServerKeys =
     "host, port, threads, workers, max_queue, max_body_bytes, header_timeout_ms, "
-    "body_timeout_ms, keepalive_timeout_ms, shutdown_grace_ms, admin_token";
+    "body_timeout_ms, keepalive_timeout_ms, shutdown_grace_ms";
 constexpr const char* kTopKeys =
-    "server, database, cache, log, plugin_paths, plugin_policy, hooks, plugins";
+    "server, database, cache, auth, log, plugin_paths, plugin_policy, hooks, plugins";
 
 KernelConfig Parse(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   return parse_kernel_config(yaml, "lore.yaml", overrides);
@@ -79,7 +79,9 @@ TEST(KernelConfig, EmptyTextGivesDefaults) {
     EXPECT_EQ(config.server.body_timeout_ms, 30000);
     EXPECT_EQ(config.server.keepalive_timeout_ms, 60000);
     EXPECT_EQ(config.server.shutdown_grace_ms, 10000);
-    EXPECT_EQ(config.server.admin_token, "");
+    EXPECT_EQ(config.auth.session_lifetime_hours, 720);
+    EXPECT_EQ(config.auth.session_slide_minutes, 10);
+    EXPECT_EQ(config.auth.session_cache_ms, 5000);
     EXPECT_EQ(config.database.url, "sqlite://var/lore.db");
     EXPECT_EQ(config.cache_url, "memory://");
     EXPECT_EQ(config.log.level, "info");
@@ -107,7 +109,10 @@ server:
   body_timeout_ms: 2
   keepalive_timeout_ms: 3
   shutdown_grace_ms: 4
-  admin_token: abcdefghijklmnopqrstuvwxyz
+auth:
+  session_lifetime_hours: 24
+  session_slide_minutes: 5
+  session_cache_ms: 0
 database:
   url: mysql://lore:secret@db.example/lore
   pool_size: 4
@@ -141,7 +146,9 @@ plugins:
   EXPECT_EQ(config.server.body_timeout_ms, 2);
   EXPECT_EQ(config.server.keepalive_timeout_ms, 3);
   EXPECT_EQ(config.server.shutdown_grace_ms, 4);
-  EXPECT_EQ(config.server.admin_token, "abcdefghijklmnopqrstuvwxyz");
+  EXPECT_EQ(config.auth.session_lifetime_hours, 24);
+  EXPECT_EQ(config.auth.session_slide_minutes, 5);
+  EXPECT_EQ(config.auth.session_cache_ms, 0);
   EXPECT_EQ(config.database.url, "mysql://lore:secret@db.example/lore");
   EXPECT_EQ(config.database.pool_size, 4);
   EXPECT_EQ(config.database.lease_timeout_ms, 50);
@@ -236,9 +243,17 @@ TEST(KernelConfig, WrongTypesAndRanges) {
        "lore.yaml:2:22: server.header_timeout_ms: expected an integer from 0 to 3600000, got "
        "3600001"},
       {"server:\n  host: {a: 1}\n", "lore.yaml:2:9: server.host: expected a string, got a map"},
-      {"server:\n  admin_token: short\n",
-       "lore.yaml:2:16: server.admin_token: expected at least 16 characters (or empty to "
-       "disable)"},
+      {"server:\n  admin_token: abcdefghijklmnopqrstuvwxyz\n",
+       "lore.yaml:2:16: server.admin_token: the static admin token was removed: admin routes "
+       "need a signed-in admin (create one with `lore admin create-user --email E --role admin "
+       "--token`)"},
+      {"auth:\n  session_lifetime_hours: 0\n",
+       "lore.yaml:2:27: auth.session_lifetime_hours: expected an integer from 1 to 8784, got 0"},
+      {"auth:\n  session_cache_ms: 60001\n",
+       "lore.yaml:2:21: auth.session_cache_ms: expected an integer from 0 to 60000, got 60001"},
+      {"auth:\n  sessions: 1\n",
+       "lore.yaml:2:3: auth.sessions: unknown key; expected one of: session_lifetime_hours, "
+       "session_slide_minutes, session_cache_ms"},
       {"server: 8080\n", "lore.yaml:1:9: server: expected a map, got '8080'"},
       {"database:\n  url: postgres://x\n",
        "lore.yaml:2:8: database.url: expected a URL starting with one of: sqlite://, mysql://, "

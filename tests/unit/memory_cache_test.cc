@@ -45,6 +45,34 @@ TEST(MemoryCache, EntriesExpireAfterTheirTtl) {
   EXPECT_EQ(cache.get("ns", "zero"), std::nullopt);
 }
 
+TEST(MemoryCache, CountersAreFixedWindows) {
+  ManualClock clock;
+  MemoryCache cache(clock, MemoryCache::Options{100, 0.5});  // jitter never shortens a window
+  EXPECT_EQ(cache.increment("limits", "ip", 1, 10s), 1);
+  clock.advance(6s);
+  EXPECT_EQ(cache.increment("limits", "ip", 1, 10s), 2);  // does not extend the window
+  EXPECT_EQ(cache.increment("limits", "ip", 5, 10s), 7);
+  clock.advance(3s);
+  EXPECT_EQ(cache.get("limits", "ip"), "7");
+  clock.advance(1s);  // 10 s after the first increment: a new window
+  EXPECT_EQ(cache.increment("limits", "ip", 1, 10s), 1);
+  cache.set("limits", "text", "not a number", 10s);
+  EXPECT_EQ(cache.increment("limits", "text", 1, 10s), std::nullopt);
+  EXPECT_EQ(cache.stats().errors, 1u);
+}
+
+TEST(MemoryCache, CountersAreAtomicAcrossThreads) {
+  ManualClock clock;
+  MemoryCache cache(clock, exact());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) cache.increment("limits", "k", 1, 60s);
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(cache.get("limits", "k"), "8000");
+}
+
 TEST(MemoryCache, JitterOnlyShortensTtls) {
   ManualClock clock;
   MemoryCache cache(clock, MemoryCache::Options{1000, 0.5});

@@ -27,7 +27,30 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::Pair;
 
-constexpr const char* kToken = "pipeline-test-token-0123456789";
+// Tokens and whom they stand for; anything else is invalid, "down" cannot be checked.
+class FakeAuthenticator final : public RequestAuthenticator {
+ public:
+  Authentication authenticate(std::string_view token) const noexcept override {
+    auto principal = [](std::int64_t id, std::string role, std::string via = "session",
+                        std::vector<std::string> scopes = {}) {
+      http::Principal p;
+      p.user_id = id;
+      p.roles = {std::move(role)};
+      p.via = std::move(via);
+      p.session_id = via == "session" ? id * 10 : 0;
+      p.scopes = std::move(scopes);
+      return Authentication{Authentication::Outcome::valid, std::move(p)};
+    };
+    ++calls;
+    if (token == "learner") return principal(1, "learner");
+    if (token == "creator") return principal(2, "creator");
+    if (token == "admin") return principal(3, "admin");
+    if (token == "key") return principal(4, "admin", "api_key", {"things:read"});
+    if (token == "down") return {Authentication::Outcome::unavailable, {}};
+    return {Authentication::Outcome::invalid, {}};
+  }
+  mutable std::atomic<int> calls{0};
+};
 
 // What a plugin sees: sdk::Routes, whose typed add() wraps handlers so that exceptions become
 // responses; every route is stamped with the owner.
@@ -43,11 +66,13 @@ class OwnerRoutes final : public sdk::Routes {
   std::string owner_;
 };
 
-sdk::RouteSpec Spec(Method method, std::string path, Access access = Access::anonymous) {
+sdk::RouteSpec Spec(Method method, std::string path, Access access = Access::anonymous,
+                    std::string scope = {}) {
   sdk::RouteSpec spec;
   spec.method = method;
   spec.path = std::move(path);
-  spec.access = access;
+  spec.access = std::move(access);
+  spec.scope = std::move(scope);
   return spec;
 }
 
@@ -84,9 +109,10 @@ class PipelineTest : public ::testing::Test {
  protected:
   PipelineTest() : plugin_(table_, "plugin"), kernel_(table_, "kernel") {}
 
-  Pipeline Make(std::size_t max_body_bytes = 1 << 20, std::string admin_token = kToken) {
+  Pipeline Make(std::size_t max_body_bytes = 1 << 20, bool with_authenticator = true) {
     return Pipeline(
-        table_, PipelineOptions{max_body_bytes, std::move(admin_token), false},
+        table_, with_authenticator ? &authenticator_ : nullptr,
+        PipelineOptions{max_body_bytes, false},
         [this](const std::string& plugin, const std::string& what) {
           failures_.push_back({plugin, what});
         },
@@ -99,6 +125,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   RouteTable table_;
+  FakeAuthenticator authenticator_;
   OwnerRoutes plugin_;
   OwnerRoutes kernel_;
   std::vector<Failure> failures_;
@@ -171,37 +198,69 @@ TEST_F(PipelineTest, BodyLimit) {
 }
 
 TEST_F(PipelineTest, AccessControl) {
-  std::vector<std::string> principals;
+  std::vector<std::string> seen;  // "<path> as <user id>" for every handler that ran
   auto handler = [&](const http::Request& r) {
-    principals.push_back(r.principal ? r.principal->id : "-");
+    seen.push_back(r.path + " as " + (r.principal ? std::to_string(r.principal->user_id) : "-"));
     return http::Response::text("ok");
   };
-  AddRoute(plugin_, Spec(Method::get, "/open", Access::anonymous), handler);
+  auto owner_of = [](const http::Request& r) -> std::optional<std::int64_t> {
+    const auto id = r.param("id");
+    if (id == "boom") throw std::runtime_error("lookup exploded");
+    if (id == "db") throw sdk::db::Error(sdk::db::ErrorKind::unavailable, "gone");
+    if (id == "missing") return std::nullopt;
+    return std::stoll(id);  // thing N belongs to user N
+  };
+  AddRoute(plugin_, Spec(Method::get, "/open"), handler);
   AddRoute(plugin_, Spec(Method::get, "/signed-in", Access::authenticated), handler);
   AddRoute(plugin_, Spec(Method::get, "/admin", Access::admin), handler);
+  AddRoute(plugin_, Spec(Method::get, "/creator", Access::role("creator")), handler);
+  ASSERT_TRUE(plugin_.add(Spec(Method::get, "/things/{id}", Access::owner(owner_of)), handler));
+  ASSERT_TRUE(
+      plugin_.add(Spec(Method::get, "/mine/{id}", Access::owner(owner_of, false)), handler));
+  AddRoute(plugin_, Spec(Method::get, "/keyed", Access::authenticated, "things:read"), handler);
+  AddRoute(plugin_, Spec(Method::get, "/other-scope", Access::admin, "things:write"), handler);
   const Pipeline pipeline = Make();
 
   struct Case {
     std::string path;
     std::string authorization;  // "" = no header
     int status;
+    std::string code;  // for errors
   };
-  const std::string good = std::string("Bearer ") + kToken;
   const std::vector<Case> cases = {
-      {"/open", "", 200},
-      {"/open", "Bearer wrong", 200},
-      {"/open", good, 200},
-      {"/signed-in", "", 401},
-      {"/signed-in", "Bearer wrong", 401},
-      {"/signed-in", good + "x", 401},
-      {"/signed-in", std::string("Bearer ") + std::string(kToken).substr(1), 401},
-      {"/signed-in", std::string("Basic ") + kToken, 401},
-      {"/signed-in", kToken, 401},
-      {"/signed-in", "Bearer ", 401},
-      {"/signed-in", good, 200},
-      {"/admin", "", 401},
-      {"/admin", "Bearer wrong", 401},
-      {"/admin", good, 200},
+      {"/open", "", 200, ""},
+      {"/open", "Bearer wrong", 200, ""},  // a bad token on an open route is ignored
+      {"/open", "Bearer learner", 200, ""},
+      {"/open", "Bearer down", 200, ""},
+      {"/signed-in", "", 401, "unauthenticated"},
+      {"/signed-in", "Bearer wrong", 401, "invalid_token"},
+      {"/signed-in", "Basic learner", 401, "unauthenticated"},
+      {"/signed-in", "learner", 401, "unauthenticated"},
+      {"/signed-in", "Bearer ", 401, "unauthenticated"},
+      {"/signed-in", "Bearer down", 503, "auth_unavailable"},
+      {"/signed-in", "Bearer learner", 200, ""},
+      {"/signed-in", "bearer  learner ", 200, ""},  // scheme case and spaces do not matter
+      {"/admin", "", 401, "unauthenticated"},
+      {"/admin", "Bearer learner", 403, "forbidden"},
+      {"/admin", "Bearer creator", 403, "forbidden"},
+      {"/admin", "Bearer admin", 200, ""},
+      {"/creator", "Bearer learner", 403, "forbidden"},
+      {"/creator", "Bearer creator", 200, ""},
+      {"/creator", "Bearer admin", 200, ""},  // admins pass every role check
+      {"/things/1", "", 401, "unauthenticated"},
+      {"/things/1", "Bearer learner", 200, ""},
+      {"/things/2", "Bearer learner", 404, "not_found"},  // another user's: looks missing
+      {"/things/missing", "Bearer learner", 404, "not_found"},
+      {"/things/2", "Bearer admin", 200, ""},
+      {"/mine/2", "Bearer admin", 404, "not_found"},  // this route does not let admins in
+      {"/mine/2", "Bearer creator", 200, ""},
+      {"/things/boom", "Bearer learner", 500, "internal"},
+      {"/things/db", "Bearer learner", 503, "database_unavailable"},
+      // An API key reaches only routes naming a scope it holds, whatever its user's roles.
+      {"/keyed", "Bearer key", 200, ""},
+      {"/signed-in", "Bearer key", 403, "insufficient_scope"},
+      {"/other-scope", "Bearer key", 403, "insufficient_scope"},
+      {"/keyed", "Bearer learner", 200, ""},  // sessions are not limited by scopes
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.path + " with '" + c.authorization + "'");
@@ -209,29 +268,72 @@ TEST_F(PipelineTest, AccessControl) {
     if (!c.authorization.empty()) headers["authorization"] = c.authorization;
     const auto response = pipeline.handle(Req(Method::get, c.path, headers));
     EXPECT_EQ(response.status, c.status);
-    if (c.status == 401) {
+    if (c.status >= 400) {
       const auto body = nlohmann::json::parse(response.body);
-      EXPECT_EQ(body["error"]["code"], "unauthenticated");
-      EXPECT_EQ(body["error"]["message"], "this route requires signing in");
-      EXPECT_EQ(Header(response, "WWW-Authenticate"), "Bearer");
+      EXPECT_EQ(body["error"]["code"], c.code);
+      if (c.status == 401) {
+        EXPECT_EQ(Header(response, "WWW-Authenticate"), "Bearer");
+      }
+      if (c.status == 503) {
+        EXPECT_EQ(Header(response, "Retry-After"), "1");
+      }
     }
   }
-  // Handlers ran only for the allowed requests; the token grants the admin principal.
-  EXPECT_THAT(principals, ElementsAre("-", "-", "admin-token", "admin-token", "admin-token"));
+  // Handlers ran only for the admitted requests, with their principal.
+  EXPECT_THAT(seen, ElementsAre("/open as -", "/open as -", "/open as 1", "/open as -",
+                                "/signed-in as 1", "/signed-in as 1", "/admin as 3",
+                                "/creator as 2", "/creator as 3", "/things/1 as 1",
+                                "/things/2 as 3", "/mine/2 as 2", "/keyed as 4", "/keyed as 1"));
+  // The lookup that threw is the plugin's failure, reported for auto-disable.
+  ASSERT_EQ(failures_.size(), 1u);
+  EXPECT_THAT(failures_[0].what, HasSubstr("lookup exploded"));
 }
 
-TEST_F(PipelineTest, EmptyAdminTokenDisablesTokenAuthentication) {
+TEST_F(PipelineTest, ReactorRoutesNeverAuthenticate) {
+  auto spec = Spec(Method::get, "/fast");
+  spec.execution = sdk::Execution::reactor;
+  AddRoute(plugin_, spec, [](const http::Request& r) {
+    return http::Response::text(r.principal ? "someone" : "nobody");
+  });
+  const Pipeline pipeline = Make();
+  const auto response =
+      pipeline.handle(Req(Method::get, "/fast", {{"authorization", "Bearer admin"}}));
+  EXPECT_EQ(response.body, "nobody");
+  EXPECT_EQ(authenticator_.calls.load(), 0);
+
+  // And a reactor route cannot ask for a principal: it would have to block to check one.
+  auto guarded = Spec(Method::get, "/fast-admin", Access::admin);
+  guarded.execution = sdk::Execution::reactor;
+  const auto status =
+      plugin_.add_erased(guarded, [](const http::Request&) { return http::Response::text("x"); });
+  EXPECT_FALSE(status);
+  EXPECT_THAT(status.message(), HasSubstr("only anonymous routes may run on the reactor"));
+}
+
+TEST_F(PipelineTest, WithoutAnAuthenticatorNobodySignsIn) {
   int calls = 0;
   AddRoute(plugin_, Spec(Method::get, "/admin", Access::admin), [&](const http::Request&) {
     ++calls;
     return http::Response::text("ok");
   });
-  const Pipeline pipeline = Make(1 << 20, "");
-  for (const std::string auth : {"Bearer ", "Bearer", "Bearer x"}) {
+  const Pipeline pipeline = Make(1 << 20, false);
+  for (const std::string auth : {"Bearer ", "Bearer", "Bearer admin"}) {
     SCOPED_TRACE(auth);
     EXPECT_EQ(pipeline.handle(Req(Method::get, "/admin", {{"authorization", auth}})).status, 401);
   }
   EXPECT_EQ(calls, 0);
+}
+
+TEST_F(PipelineTest, AnErrorQuotingInvalidUtf8StillRendersTheEnvelope) {
+  ASSERT_TRUE(plugin_.add(Spec(Method::post, "/echo"), [](const http::Request& r) {
+    return http::Response::json(http::parse_json_body(r));  // throws, quoting the bad byte
+  }));
+  const Pipeline pipeline = Make();
+  const auto response = pipeline.handle(Req(Method::post, "/echo", {}, "{\"a\": \"\xff\"}"));
+  EXPECT_EQ(response.status, 400);
+  const auto body = nlohmann::json::parse(response.body);
+  EXPECT_EQ(body["error"]["code"], "invalid_json");
+  EXPECT_THAT(body["error"]["message"].get<std::string>(), HasSubstr("\xEF\xBF\xBD"));
 }
 
 TEST_F(PipelineTest, RequestIds) {
@@ -368,7 +470,7 @@ TEST_F(PipelineTest, ThrowingFailureReporterDoesNotBreakTheResponse) {
     return http::Response::failure(500, "internal", "internal error", {{"exception", "e"}});
   });
   Pipeline pipeline(
-      table_, PipelineOptions{1 << 20, kToken, false},
+      table_, nullptr, PipelineOptions{1 << 20, false},
       [](const std::string&, const std::string&) { throw std::runtime_error("reporter broke"); },
       nullptr);
   const auto response = pipeline.handle(Req(Method::get, "/fails"));

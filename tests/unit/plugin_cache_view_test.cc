@@ -1,6 +1,7 @@
 // Each plugin sees the shared cache through its own namespaces.
 #include <gtest/gtest.h>
 
+#include "accounts/account_service.h"
 #include "cache/memory_cache.h"
 #include "core/clocks.h"
 #include "core/logging.h"
@@ -23,7 +24,9 @@ TEST(PluginCacheView, PluginsCannotSeeOrInvalidateEachOthersEntries) {
   ConnectionPool pool(DatabaseAddress{.path = ":memory:"}, DatabaseOptions{}, named_logger("db"));
   PooledDatabase database(pool, "lore_", named_logger("db"));
   MigrationRunner migrations(database, clock, named_logger("migrate"));
-  KernelParts parts{hooks, routes, services, clock, shared, pool, migrations};
+  AccountService accounts(database, clock, shared, hooks, services, AuthConfig{},
+                          named_logger("auth"));
+  KernelParts parts{hooks, routes, services, clock, shared, pool, migrations, accounts};
   PluginContext a(parts, "a", "1.0.0", sdk::Settings{}, named_logger("a"));
   PluginContext b(parts, "b", "1.0.0", sdk::Settings{}, named_logger("b"));
 
@@ -41,6 +44,12 @@ TEST(PluginCacheView, PluginsCannotSeeOrInvalidateEachOthersEntries) {
                                      [] { return std::optional<std::string>("computed"); }),
             "computed");
   EXPECT_EQ(shared.get("a/lists", "top"), "computed");
+
+  // Counters are namespaced too.
+  EXPECT_EQ(a.cache().increment("limits", "ip", 1, 60s), 1);
+  EXPECT_EQ(b.cache().increment("limits", "ip", 1, 60s), 1);
+  EXPECT_EQ(a.cache().increment("limits", "ip", 2, 60s), 3);
+  EXPECT_EQ(shared.get("a/limits", "ip"), "3");
 }
 
 }  // namespace

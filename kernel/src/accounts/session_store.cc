@@ -127,4 +127,36 @@ std::vector<SessionRecord> SessionStore::list(std::int64_t user_id) {
   return out;
 }
 
+std::vector<std::string> SessionStore::live_hashes(std::int64_t user_id) {
+  std::vector<std::string> out;
+  for (const auto& row : database_.session().query(
+           "SELECT token_hash FROM lore_sessions WHERE user_id = ? AND revoked_at IS NULL AND "
+           "expires_at > ?",
+           {user_id, clock_.now_ms()}))
+    out.push_back(row.get<std::string>("token_hash"));
+  return out;
+}
+
+std::optional<std::string> SessionStore::hash_of(std::int64_t session_id, std::int64_t user_id) {
+  auto row = database_.session().query_one(
+      "SELECT token_hash FROM lore_sessions WHERE id = ? AND user_id = ?", {session_id, user_id});
+  if (!row) return std::nullopt;
+  return row->get<std::string>("token_hash");
+}
+
+std::vector<std::string> SessionStore::roles_of(std::int64_t user_id) {
+  std::vector<std::string> roles;
+  for (const auto& row : database_.session().query(
+           "SELECT role FROM lore_user_roles WHERE user_id = ? ORDER BY role", {user_id}))
+    roles.push_back(row.get<std::string>("role"));
+  return roles;
+}
+
+std::optional<std::int64_t> SessionStore::owner_of(std::int64_t session_id) {
+  auto row =
+      database_.session().query_one("SELECT user_id FROM lore_sessions WHERE id = ?", {session_id});
+  if (!row) return std::nullopt;
+  return row->get<std::int64_t>("user_id");
+}
+
 }  // namespace lore

@@ -9,25 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "lore/sdk/accounts.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/database.h"
 
 namespace lore {
 
-struct SessionRecord {
-  std::int64_t id = 0;
-  std::int64_t user_id = 0;
-  std::int64_t created_at_ms = 0;
-  std::int64_t last_used_at_ms = 0;
-  std::int64_t expires_at_ms = 0;
-  std::string user_agent;
-  std::string ip;
-};
-
-struct IssuedSession {
-  std::string token;  // shown to the client once; never stored
-  SessionRecord session;
-};
+using SessionRecord = sdk::accounts::Session;
+using IssuedSession = sdk::accounts::IssuedSession;
 
 class SessionStore {
  public:
@@ -51,6 +40,15 @@ class SessionStore {
   std::int64_t revoke_all(std::int64_t user_id, std::int64_t keep = 0);
   // The user's live sessions, newest first.
   std::vector<SessionRecord> list(std::int64_t user_id);
+  // Hashes of the user's live sessions (to forget them in caches when they end or change).
+  std::vector<std::string> live_hashes(std::int64_t user_id);
+  // The hash of one session of the user, live or not; nullopt when it is not theirs.
+  std::optional<std::string> hash_of(std::int64_t session_id, std::int64_t user_id);
+  // The session's owner, for ownership checks; nullopt when there is no such session.
+  std::optional<std::int64_t> owner_of(std::int64_t session_id);
+  // The roles of a session's user, for its principal.
+  std::vector<std::string> roles_of(std::int64_t user_id);
+  const Options& options() const noexcept { return options_; }
 
   static std::string hash(std::string_view token);
 

@@ -8,29 +8,31 @@
 #include <string_view>
 #include <vector>
 
+#include "lore/sdk/accounts.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/database.h"
+#include "lore/sdk/http.h"
 
 namespace lore {
 
 inline constexpr std::string_view kRoles[] = {"admin", "creator", "learner"};
 
-struct User {
-  std::int64_t id = 0;
-  std::string email;  // as entered
-  std::string display_name;
-  std::vector<std::string> roles;  // sorted
-  std::string status;              // "active" or "suspended"
-  std::int64_t created_at_ms = 0;
-  std::int64_t updated_at_ms = 0;
-
-  bool has_role(std::string_view role) const;
-};
+// The SDK's view of a user is the kernel's: one type, no conversions.
+using User = sdk::accounts::User;
 
 struct NewUser {
   std::string email;
   std::string display_name;
   std::vector<std::string> roles{"learner"};
+};
+
+// A page of users for the admin list: filters, and a cursor (the last id seen).
+struct UserQuery {
+  std::string email_prefix;  // matched against the lower-case email
+  std::string role;
+  std::string status;
+  std::int64_t after_id = 0;
+  int limit = 50;
 };
 
 class UserStore {
@@ -41,12 +43,18 @@ class UserStore {
   // invalid_role with the field, or duplicate_email). Runs in `tx` when given, so the caller
   // can write its own rows (a password hash) in the same transaction.
   User create(const NewUser& user, sdk::db::Transaction* tx = nullptr);
+  // Every problem with `user`'s fields (email, display_name, roles), none when it can be stored
+  // (a duplicate email is found only by storing).
+  static std::vector<sdk::http::FieldError> check(const NewUser& user);
+  // Users matching `query`, by id, at most query.limit.
+  std::vector<User> list(const UserQuery& query);
   std::optional<User> find(std::int64_t id);
   std::optional<User> find_by_email(std::string_view email);
-  // Replaces the user's roles; throws AccountError(invalid_role) or (not_found).
+  // Replaces the user's roles; throws AccountError(invalid_role), (not_found), or
+  // (last_admin) when it would leave the site without an active admin.
   User set_roles(std::int64_t id, const std::vector<std::string>& roles);
   // "active" or "suspended" (which also revokes every session of the user); throws
-  // AccountError(invalid_status) or (not_found).
+  // AccountError(invalid_status), (not_found) or (last_admin).
   User set_status(std::int64_t id, std::string_view status);
 
   // The lower-case form two addresses are compared by, or nullopt when `email` is not a
@@ -58,6 +66,11 @@ class UserStore {
   std::optional<User> load(sdk::db::Session& session, std::string_view where,
                            const sdk::db::Value& key);
   User found(std::int64_t id);  // find, or AccountError(not_found)
+  // Throws AccountError(last_admin) unless an active admin other than `id` exists. Locks what it
+  // reads on MySQL, so two admins demoting each other at once cannot both succeed.
+  static void keep_an_admin(sdk::db::Transaction& tx, std::int64_t id);
+  // Roles of `ids`, loaded in one query.
+  static void load_roles(sdk::db::Session& session, std::vector<User>& users);
 
   sdk::db::Database& database_;
   const sdk::Clock& clock_;

@@ -104,6 +104,39 @@ void MemoryCache::invalidate(std::string_view ns) noexcept {
   }
 }
 
+std::optional<std::int64_t> MemoryCache::increment(std::string_view ns, std::string_view key,
+                                                   std::int64_t delta,
+                                                   std::chrono::milliseconds ttl) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    const auto full = full_key(ns, key);
+    auto it = entries_.find(full);
+    if (it != entries_.end() && clock_.monotonic() < it->second.expires) {
+      // Counters are stored as decimal text, like every value; the window keeps its expiry.
+      const auto value = std::stoll(it->second.value) + delta;
+      it->second.value = std::to_string(value);
+      recency_.splice(recency_.begin(), recency_, it->second.recency);
+      return value;
+    }
+    if (it != entries_.end()) remove_locked(full);
+    if (ttl.count() <= 0) return delta;
+    recency_.push_front(full);
+    while (entries_.size() >= options_.max_entries && recency_.size() > 1) {
+      entries_.erase(recency_.back());
+      recency_.pop_back();
+      ++stats_.evictions;
+    }
+    // No jitter: a rate-limit window must last exactly as long as configured.
+    entries_.emplace(full,
+                     Entry{std::to_string(delta), clock_.monotonic() + ttl, recency_.begin()});
+    return delta;
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    ++stats_.errors;
+    return std::nullopt;
+  }
+}
+
 std::optional<std::string> MemoryCache::get_or_compute_erased(
     std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
     const std::function<std::optional<std::string>()>& compute) noexcept {

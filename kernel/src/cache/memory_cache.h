@@ -31,6 +31,9 @@ class MemoryCache final : public sdk::Cache {
            std::chrono::milliseconds ttl) noexcept override;
   void erase(std::string_view ns, std::string_view key) noexcept override;
   void invalidate(std::string_view ns) noexcept override;
+  std::optional<std::int64_t> increment(std::string_view ns, std::string_view key,
+                                        std::int64_t delta,
+                                        std::chrono::milliseconds ttl) noexcept override;
   std::optional<std::string> get_or_compute_erased(
       std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
       const std::function<std::optional<std::string>()>& compute) noexcept override;

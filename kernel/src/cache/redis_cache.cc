@@ -21,6 +21,15 @@ constexpr const char* kDelScript =
     "local v = redis.call('GET', KEYS[1]) or '0' "
     "return redis.call('DEL', ARGV[1] .. v .. ':' .. ARGV[2])";
 
+// INCRBY, and on the first increment of a window its expiry (PEXPIRE only when the key has
+// none, so a window is never extended).
+constexpr const char* kIncrementScript =
+    "local v = redis.call('GET', KEYS[1]) or '0' "
+    "local k = ARGV[1] .. v .. ':' .. ARGV[2] "
+    "local n = redis.call('INCRBY', k, ARGV[3]) "
+    "if redis.call('PTTL', k) < 0 then redis.call('PEXPIRE', k, ARGV[4]) end "
+    "return n";
+
 timeval to_timeval(std::chrono::milliseconds ms) {
   return timeval{static_cast<time_t>(ms.count() / 1000),
                  static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
@@ -196,6 +205,22 @@ void RedisCache::invalidate(std::string_view ns) noexcept {
   try {
     command({"INCR", options_.key_prefix + "v:" + std::string(ns)});
   } catch (...) {
+  }
+}
+
+std::optional<std::int64_t> RedisCache::increment(std::string_view ns, std::string_view key,
+                                                  std::int64_t delta,
+                                                  std::chrono::milliseconds ttl) noexcept {
+  try {
+    auto reply =
+        command({"EVAL", kIncrementScript, "1", options_.key_prefix + "v:" + std::string(ns),
+                 options_.key_prefix + std::string(ns) + ":", std::string(key),
+                 std::to_string(delta), std::to_string(std::max<std::int64_t>(ttl.count(), 1))});
+    if (reply && reply->type == REDIS_REPLY_INTEGER)
+      return static_cast<std::int64_t>(reply->integer);
+    return std::nullopt;
+  } catch (...) {
+    return std::nullopt;
   }
 }
 

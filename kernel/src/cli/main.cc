@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "accounts/account_error.h"
+#include "accounts/account_service.h"
 #include "accounts/session_store.h"
 #include "accounts/user_store.h"
 #include "config/kernel_config.h"
@@ -255,25 +256,20 @@ int create_user(const CommonOptions& options, const std::string& email,
   lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
   // The kernel's schema (accounts included) is brought up to date first.
   kernel.migrations().apply("kernel", kernel.kernel_migrations());
-  lore::UserStore users(kernel.database(), kernel.clock());
+  auto& accounts = kernel.accounts();
   if (roles.empty()) roles.push_back("learner");
   try {
-    const auto user = users.create({email, display_name.empty() ? email : display_name, roles});
-    nlohmann::json out{{"user",
-                        {{"id", user.id},
-                         {"email", user.email},
-                         {"display_name", user.display_name},
-                         {"roles", user.roles},
-                         {"status", user.status}}}};
-    if (token) {
-      lore::SessionStore sessions(kernel.database(), kernel.clock(), {});
-      out["token"] = sessions.issue(user.id, "lore admin create-user", "").token;
-    }
+    const auto user =
+        accounts.users().create({email, display_name.empty() ? email : display_name, roles});
+    nlohmann::json out{{"user", user}};
+    if (token)
+      out["token"] = accounts.sessions().issue(user.id, "lore admin create-user", "").token;
     std::cout << out.dump(2) << "\n";
     return 0;
   } catch (const lore::AccountError& e) {
-    std::cerr << "error: " << e.code() << (e.field().empty() ? "" : " (" + e.field() + ")") << ": "
-              << e.what() << "\n";
+    if (e.fields().empty()) std::cerr << "error: " << e.code() << ": " << e.what() << "\n";
+    for (const auto& f : e.fields())
+      std::cerr << "error: " << f.code << " (" << f.field << "): " << f.message << "\n";
     return 1;
   }
 }

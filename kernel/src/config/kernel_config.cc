@@ -57,11 +57,17 @@ void apply_override(YAML::Node root, const std::string& assignment, std::vector<
   paths.push_back(path);
 }
 
-void read_server(const YAML::Node& node, YamlChecker& c, ServerConfig& s) {
-  if (!c.map(
-          node, "server",
-          {"host", "port", "threads", "workers", "max_queue", "max_body_bytes", "header_timeout_ms",
-           "body_timeout_ms", "keepalive_timeout_ms", "shutdown_grace_ms", "admin_token"}))
+void read_server(YAML::Node node, YamlChecker& c, ServerConfig& s) {
+  // Said once, plainly, instead of "unknown key" for configurations written before accounts.
+  if (node.IsMap() && node["admin_token"]) {
+    c.problem(node["admin_token"], "server.admin_token",
+              "the static admin token was removed: admin routes need a signed-in admin (create "
+              "one with `lore admin create-user --email E --role admin --token`)");
+    node.remove("admin_token");
+  }
+  if (!c.map(node, "server",
+             {"host", "port", "threads", "workers", "max_queue", "max_body_bytes",
+              "header_timeout_ms", "body_timeout_ms", "keepalive_timeout_ms", "shutdown_grace_ms"}))
     return;
   if (auto n = node["host"]) {
     if (auto v = c.string(n, "server.host")) s.host = *v;
@@ -94,13 +100,21 @@ void read_server(const YAML::Node& node, YamlChecker& c, ServerConfig& s) {
       if (auto v = c.integer(n, std::string("server.") + key, 0, 3600 * 1000)) *target = *v;
     }
   }
-  if (auto n = node["admin_token"]) {
-    if (auto v = c.string(n, "server.admin_token")) {
-      if (!v->empty() && v->size() < 16)
-        c.problem(n, "server.admin_token", "expected at least 16 characters (or empty to disable)");
-      else
-        s.admin_token = *v;
-    }
+}
+
+void read_auth(const YAML::Node& node, YamlChecker& c, AuthConfig& a) {
+  if (!c.map(node, "auth", {"session_lifetime_hours", "session_slide_minutes", "session_cache_ms"}))
+    return;
+  if (auto n = node["session_lifetime_hours"]) {
+    if (auto v = c.integer(n, "auth.session_lifetime_hours", 1, 24 * 366))
+      a.session_lifetime_hours = *v;
+  }
+  if (auto n = node["session_slide_minutes"]) {
+    if (auto v = c.integer(n, "auth.session_slide_minutes", 1, 24 * 60))
+      a.session_slide_minutes = *v;
+  }
+  if (auto n = node["session_cache_ms"]) {
+    if (auto v = c.integer(n, "auth.session_cache_ms", 0, 60000)) a.session_cache_ms = *v;
   }
 }
 
@@ -188,12 +202,13 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
   YamlChecker c(source, {config.overridden_paths.begin(), config.overridden_paths.end()});
   interpolate_tree(root, process_environment(), c);
   if (!c.map(root, "",
-             {"server", "database", "cache", "log", "plugin_paths", "plugin_policy", "hooks",
-              "plugins"})) {
+             {"server", "database", "cache", "auth", "log", "plugin_paths", "plugin_policy",
+              "hooks", "plugins"})) {
     c.throw_if_failed();
   }
   if (auto n = root["server"]) read_server(n, c, config.server);
   if (auto n = root["database"]) read_database(n, c, config.database);
+  if (auto n = root["auth"]) read_auth(n, c, config.auth);
   if (auto n = root["cache"]) {
     read_url(n, c, "cache", {"memory://", "redis://"}, config.cache_url);
     std::string error;

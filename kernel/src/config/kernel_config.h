@@ -21,7 +21,6 @@ struct ServerConfig {
   std::int64_t body_timeout_ms = 30000;
   std::int64_t keepalive_timeout_ms = 60000;
   std::int64_t shutdown_grace_ms = 10000;
-  std::string admin_token;
 
   bool operator==(const ServerConfig&) const = default;
 };
@@ -43,6 +42,16 @@ struct DatabaseConfig {
   bool operator==(const DatabaseConfig&) const = default;
 };
 
+struct AuthConfig {
+  std::int64_t session_lifetime_hours = 24 * 30;  // sliding: measured from the last use
+  std::int64_t session_slide_minutes = 10;        // how often a used session's expiry moves
+  // How long a process trusts a session it validated without asking the database or the
+  // shared cache again: the longest a revocation made elsewhere can go unseen here.
+  std::int64_t session_cache_ms = 5000;
+
+  bool operator==(const AuthConfig&) const = default;
+};
+
 struct PluginPolicy {
   int failure_threshold = 5;  // failures within the window that disable a plugin
   std::int64_t failure_window_ms = 60000;
@@ -60,6 +69,7 @@ struct KernelConfig {
   ServerConfig server;
   DatabaseConfig database;
   std::string cache_url = "memory://";
+  AuthConfig auth;
   LogConfig log;
   std::vector<std::string> plugin_paths{"build/plugins"};
   PluginPolicy plugin_policy;

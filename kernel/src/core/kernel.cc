@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "accounts/account_service.h"
 #include "cache/memory_cache.h"
 #include "cache/redis_cache.h"
 #include "core/clocks.h"
@@ -12,6 +15,7 @@
 #include "lore/sdk/hooks.h"
 #include "metrics/prometheus.h"
 #include "plugin/plugin_manager.h"
+#include "plugin/plugin_switches.h"
 #include "storage/connection_pool.h"
 #include "storage/kernel_migrations.h"
 #include "storage/migration_runner.h"
@@ -63,9 +67,13 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   hooks_ = std::make_unique<HookBus>(HookBus::Options{config_.hook_timing_sample_every, 32});
   routes_ = std::make_unique<RouteTable>();
   services_ = std::make_unique<ServiceRegistry>();
-  plugins_ = std::make_unique<PluginManager>(
-      KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_, *pool_, *migrations_},
-      [](const std::string& name) { return named_logger(name); });
+  accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_, *hooks_, *services_,
+                                               config_.auth, named_logger("auth"));
+  switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
+  plugins_ =
+      std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,
+                                                  *pool_, *migrations_, *accounts_},
+                                      [](const std::string& name) { return named_logger(name); });
   PluginManager* manager = plugins_.get();
   hooks_->set_failure_sink([manager](const ListenerFailure& f) {
     spdlog::error("[{}] listener '{}' of hook {} failed: {}", f.owner, f.label, f.hook, f.error);
@@ -79,15 +87,16 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
                   sdk::PluginLifecycleEvent{name, version});
       });
   pipeline_ = std::make_unique<Pipeline>(
-      *routes_,
-      PipelineOptions{static_cast<std::size_t>(config_.server.max_body_bytes),
-                      config_.server.admin_token, config_.log.access},
+      *routes_, &accounts_->authenticator(),
+      PipelineOptions{static_cast<std::size_t>(config_.server.max_body_bytes), config_.log.access},
       [manager](const std::string& plugin, const std::string& what) {
         manager->report_failure(plugin, what);
       },
       named_logger("http"));
   declare_kernel_hooks();
   register_kernel_routes();
+  register_account_routes();
+  register_admin_routes();
 }
 
 Kernel::~Kernel() {
@@ -104,6 +113,26 @@ void Kernel::declare_kernel_hooks() {
   hooks_->declare(sdk::hooks::plugin_stopped);
   hooks_->declare(sdk::hooks::readiness);
   hooks_->declare(sdk::hooks::openapi_document);
+  hooks_->declare(sdk::hooks::user_registered);
+  hooks_->declare(sdk::hooks::user_login);
+  hooks_->declare(sdk::hooks::user_login_failed);
+  hooks_->declare(sdk::hooks::registration_validate);
+}
+
+KernelConfig Kernel::effective_config() const {
+  if (!has_switches_) return config_;
+  return PluginSwitches::overlay(config_, switches_->load());
+}
+
+void Kernel::switch_plugin(const std::string& name, bool enabled, std::int64_t by_user) {
+  std::lock_guard lock(apply_mutex_);
+  if (!plugins_->state(name) && !config_.plugins.count(name))
+    throw sh::Error(404, "not_found", "no plugin named '" + name + "'");
+  if (!has_switches_)
+    throw sh::Error(501, "not_supported", "this kernel's schema has no plugin switches");
+  switches_->set(name, enabled, by_user);
+  spdlog::info("plugin {} {} by user {}", name, enabled ? "enabled" : "disabled", by_user);
+  plugins_->apply(effective_config());
 }
 
 sdk::db::Database& Kernel::database() noexcept { return *database_; }
@@ -120,7 +149,13 @@ void Kernel::start() {
                              e.what());
   }
   spdlog::info("database: {} ({})", pool_->address().redacted(), pool_->server_version());
-  plugins_->apply(config_);
+  // Only a kernel built with other migrations (a test's) lacks the table.
+  const auto owned = migrations_->owned_tables("kernel");
+  has_switches_ = std::find(owned.begin(), owned.end(), "lore_plugin_switches") != owned.end();
+  {
+    std::lock_guard lock(apply_mutex_);
+    plugins_->apply(effective_config());
+  }
   if (options_.serve_http) {
     workers_ = std::make_unique<WorkerPool>(static_cast<std::size_t>(config_.server.workers),
                                             static_cast<std::size_t>(config_.server.max_queue));
@@ -157,15 +192,19 @@ void Kernel::reload(KernelConfig config) {
     spdlog::warn(
         "server, database, cache, log.access or hooks settings changed; they take effect after "
         "a restart");
+  std::lock_guard lock(apply_mutex_);
+  if (!(config.auth == config_.auth))
+    spdlog::warn("auth settings changed; they take effect after a restart");
   if (config.log.level != config_.log.level)
     spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
   config.cache_url = config_.cache_url;
   config.database = config_.database;
+  config.auth = config_.auth;
   config.log.access = config_.log.access;
   config.hook_timing_sample_every = config_.hook_timing_sample_every;
   config_ = std::move(config);
-  plugins_->apply(config_);
+  plugins_->apply(effective_config());
   spdlog::info("configuration reloaded; running plugins: {}", plugins_->running().size());
 }
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,8 @@
 namespace lore {
 
 class PluginManager;
+class AccountService;
+class PluginSwitches;
 class ConnectionPool;
 class PooledDatabase;
 class MigrationRunner;
@@ -64,6 +68,11 @@ class Kernel {
   sdk::db::Database& database() noexcept;
   ConnectionPool& pool() noexcept { return *pool_; }
   MigrationRunner& migrations() noexcept { return *migrations_; }
+  AccountService& accounts() noexcept { return *accounts_; }
+  // Turns a plugin on or off at run time and remembers it in the database (lore_plugin_switches),
+  // above what the configuration says, until the switch is changed again. Returns the plugin's
+  // state afterwards; throws sdk::http::Error(404) for a plugin nobody has heard of.
+  void switch_plugin(const std::string& name, bool enabled, std::int64_t by_user);
   const std::vector<Migration>& kernel_migrations() const noexcept { return kernel_migrations_; }
   const KernelConfig& config() const noexcept { return config_; }
 
@@ -74,7 +83,15 @@ class Kernel {
 
  private:
   void register_kernel_routes();
+  void register_account_routes();
+  void register_admin_routes();
   void declare_kernel_hooks();
+  // Every kernel route goes through here: owned by "kernel", exceptions answered like a
+  // plugin's (http::Error as its status, database outages as 503), internal errors logged.
+  void add_route(sdk::RouteSpec spec,
+                 std::function<sdk::http::Response(const sdk::http::Request&)> handler);
+  // The configuration with the run-time plugin switches laid over it.
+  KernelConfig effective_config() const;
 
   KernelConfig config_;
   KernelOptions options_;
@@ -88,7 +105,12 @@ class Kernel {
   std::unique_ptr<HookBus> hooks_;
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<ServiceRegistry> services_;
+  std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<PluginSwitches> switches_;
   std::unique_ptr<PluginManager> plugins_;
+  // Serialises changes to the running plugin set (SIGHUP reloads, admin switches).
+  std::mutex apply_mutex_;
+  bool has_switches_ = false;  // lore_plugin_switches exists (set at start)
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<HttpServer> server_;

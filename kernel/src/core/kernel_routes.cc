@@ -11,46 +11,39 @@ namespace lore {
 
 namespace sh = sdk::http;
 
-namespace {
-
-nlohmann::json plugin_json(const PluginStatus& p) {
-  return {{"name", p.name},
-          {"version", p.version},
-          {"description", p.description},
-          {"enabled", p.enabled},
-          {"state", std::string(to_string(p.state))},
-          {"reason", p.reason},
-          {"requires", p.requires_plugins},
-          {"provides", p.provides},
-          {"routes", p.routes},
-          {"hook_subscriptions", p.hook_subscriptions},
-          {"failures", p.failures},
-          {"settings", p.settings}};
+void Kernel::add_route(sdk::RouteSpec spec,
+                       std::function<sh::Response(const sh::Request&)> handler) {
+  auto status = routes_->add(
+      "kernel", nullptr, std::move(spec),
+      [handler = std::move(handler)](const sh::Request& request) noexcept -> sh::Response {
+        try {
+          return handler(request);
+        } catch (...) {
+          auto response = sdk::detail::current_exception_response();
+          if (response.status >= 500 && response.error &&
+              response.error->code == sdk::detail::kUnhandledCode) {
+            spdlog::error("kernel route {} failed (request {}): {}", request.path,
+                          request.request_id, response.error->details.dump());
+            response.error->details = nullptr;  // the cause is for the log
+          }
+          return response;
+        }
+      });
+  if (!status) throw std::logic_error(status.message());
 }
 
-}  // namespace
-
 void Kernel::register_kernel_routes() {
-  const Owner kernel{"kernel", nullptr};
   auto add = [&](sh::Method method, std::string path, std::string summary, sh::Access access,
-                 sdk::Execution execution, auto handler) {
+                 sdk::Execution execution, auto handler, std::string scope = {}) {
     sdk::RouteSpec spec;
     spec.method = method;
     spec.path = std::move(path);
     spec.summary = std::move(summary);
-    spec.access = access;
+    spec.access = std::move(access);
     spec.execution = execution;
+    spec.scope = std::move(scope);
     spec.tags = {"ops"};
-    auto status = routes_->add(kernel.name, kernel.anchor, std::move(spec),
-                               [handler](const sh::Request& request) noexcept -> sh::Response {
-                                 try {
-                                   return handler(request);
-                                 } catch (const std::exception& e) {
-                                   spdlog::error("kernel route failed: {}", e.what());
-                                   return sh::Response::failure(500, "internal", "internal error");
-                                 }
-                               });
-    if (!status) throw std::logic_error(status.message());
+    add_route(std::move(spec), handler);
   };
 
   add(sh::Method::get, "/healthz", "Liveness: the process answers.", sh::Access::anonymous,
@@ -98,13 +91,16 @@ void Kernel::register_kernel_routes() {
         return sh::Response::text(metrics_text(), 200, "text/plain; version=0.0.4; charset=utf-8");
       });
 
-  add(sh::Method::get, "/api/v1/plugins",
+  add(
+      sh::Method::get, "/api/v1/plugins",
       "Plugins: version, state, reason, hooks, routes, failures.", sh::Access::admin,
-      sdk::Execution::worker, [this](const sh::Request&) {
+      sdk::Execution::worker,
+      [this](const sh::Request&) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& p : plugins_->status()) list.push_back(plugin_json(p));
         return sh::Response::json({{"plugins", list}});
-      });
+      },
+      "plugins:read");
 
   add(sh::Method::get, "/api/v1/openapi.json", "This API's OpenAPI 3 document.",
       sh::Access::anonymous, sdk::Execution::worker,

@@ -13,7 +13,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-nlohmann::json error_response(const char* description) {
+nlohmann::json error_response(const std::string& description) {
   return {
       {"description", description},
       {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
@@ -54,7 +54,7 @@ nlohmann::json build_openapi(const RouteTable& routes, const std::string& versio
         {"tags",
          spec.tags.empty() ? nlohmann::json::array({route->owner}) : nlohmann::json(spec.tags)},
         {"x-lore-owner", route->owner},
-        {"x-lore-access", std::string(sdk::http::to_string(*spec.access))},
+        {"x-lore-access", sdk::http::describe(*spec.access)},
         {"responses",
          {{"200", {{"description", "Success"}}}, {"default", error_response("Error")}}}};
     nlohmann::json parameters = nlohmann::json::array();
@@ -66,11 +66,16 @@ nlohmann::json build_openapi(const RouteTable& routes, const std::string& versio
                               {"schema", {{"type", "string"}}}});
     }
     if (!parameters.empty()) op["parameters"] = parameters;
-    if (*spec.access != sdk::http::Access::anonymous) {
+    using Kind = sdk::http::Access::Kind;
+    if (!spec.scope.empty()) op["x-lore-scope"] = spec.scope;
+    if (spec.access->kind() != Kind::anonymous) {
       op["security"] = nlohmann::json::array({{{"bearer", nlohmann::json::array()}}});
-      op["responses"]["401"] = error_response("Not signed in");
-      if (*spec.access == sdk::http::Access::admin)
-        op["responses"]["403"] = error_response("Not an admin");
+      op["responses"]["401"] = error_response("Not signed in, or the token is invalid");
+      if (spec.access->kind() == Kind::role)
+        op["responses"]["403"] =
+            error_response("Lacks the role '" + spec.access->role_name() + "' (admins pass)");
+      if (spec.access->kind() == Kind::owner)
+        op["responses"]["404"] = error_response("No such resource, or not the caller's");
     }
     if (spec.openapi.is_object()) op.merge_patch(spec.openapi);
     doc["paths"][spec.path][lower(sdk::http::to_string(spec.method))] = std::move(op);

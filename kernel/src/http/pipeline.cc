@@ -1,8 +1,8 @@
 #include "http/pipeline.h"
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <random>
 
 #include "metrics/prometheus.h"
@@ -40,8 +40,24 @@ std::string allow_header(const std::vector<sh::Method>& methods) {
   return out;
 }
 
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+// The credential of `Authorization: Bearer <token>` (the scheme is case-insensitive).
+std::string_view bearer_token(const sh::Request& request) {
+  const std::string* authorization = request.header("authorization");
+  if (authorization == nullptr || authorization->size() < 7) return {};
+  std::string_view value(*authorization);
+  constexpr std::string_view kScheme = "bearer ";
+  for (std::size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return {};
+  value.remove_prefix(kScheme.size());
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return value;
+}
+
+sh::Response unauthenticated(std::string code, std::string message) {
+  auto r = sh::Response::failure(401, std::move(code), std::move(message));
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
 }
 
 }  // namespace
@@ -68,26 +84,73 @@ std::string render_error_body(const sh::ErrorInfo& error, std::string_view reque
   nlohmann::json body{
       {"code", error.code}, {"message", error.message}, {"request_id", std::string(request_id)}};
   if (!error.details.is_null()) body["details"] = error.details;
-  return nlohmann::json{{"error", std::move(body)}}.dump();
+  // Messages may quote the client's bytes (a JSON parse error does): whatever they are, the
+  // envelope must render, so invalid UTF-8 becomes U+FFFD instead of an exception.
+  return nlohmann::json{{"error", std::move(body)}}.dump(-1, ' ', false,
+                                                         nlohmann::json::error_handler_t::replace);
 }
 
-Pipeline::Pipeline(const RouteTable& routes, PipelineOptions options, FailureReporter on_failure,
+Pipeline::Pipeline(const RouteTable& routes, const RequestAuthenticator* authenticator,
+                   PipelineOptions options, FailureReporter on_failure,
                    std::shared_ptr<spdlog::logger> access_log)
     : routes_(routes),
+      authenticator_(authenticator),
       options_(std::move(options)),
       on_failure_(std::move(on_failure)),
       access_log_(std::move(access_log)),
       unmatched_stats_(std::make_shared<RouteStats>()) {}
 
-std::optional<sh::Principal> Pipeline::authenticate(const sh::Request& request) const {
-  const std::string* authorization = request.header("authorization");
-  if (authorization == nullptr || options_.admin_token.empty()) return std::nullopt;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization->compare(0, kBearer.size(), kBearer) != 0) return std::nullopt;
-  if (!constant_time_equal(std::string_view(*authorization).substr(kBearer.size()),
-                           options_.admin_token))
-    return std::nullopt;
-  return sh::Principal{"admin-token", {"admin"}};
+std::optional<sh::Response> Pipeline::admit(PreparedRequest& prepared) const {
+  auto& request = prepared.request;
+  const auto& spec = prepared.route->spec;
+  const auto& access = *spec.access;
+  using Kind = sh::Access::Kind;
+  // Reactor routes are anonymous (the route table insists): authenticating could block.
+  if (spec.execution == sdk::Execution::reactor) return std::nullopt;
+  const auto token = bearer_token(request);
+  Authentication auth;
+  if (!token.empty() && authenticator_ != nullptr) auth = authenticator_->authenticate(token);
+  if (auth.outcome == Authentication::Outcome::valid) request.principal = auth.principal;
+  if (access.kind() == Kind::anonymous) return std::nullopt;  // a bad token is ignored here
+
+  switch (auth.outcome) {
+    case Authentication::Outcome::valid: break;
+    case Authentication::Outcome::none:
+      return unauthenticated("unauthenticated", "this route requires signing in");
+    case Authentication::Outcome::invalid:
+      return unauthenticated("invalid_token", "the token is unknown, expired or revoked");
+    case Authentication::Outcome::unavailable: {
+      auto r = sh::Response::failure(503, "auth_unavailable",
+                                     "signing in cannot be checked right now; try again shortly");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+  }
+  const auto& principal = *request.principal;
+  // A credential other than a session (an API key) reaches only routes naming a scope it has.
+  if (principal.via != "session" && (spec.scope.empty() || !principal.has_scope(spec.scope)))
+    return sh::Response::failure(403, "insufficient_scope",
+                                 spec.scope.empty()
+                                     ? "this route cannot be called with a " + principal.via
+                                     : "this route needs the scope '" + spec.scope + "'");
+  const bool admin = principal.has_role("admin");
+  switch (access.kind()) {
+    case Kind::anonymous:
+    case Kind::authenticated: return std::nullopt;
+    case Kind::role:
+      if (admin || principal.has_role(access.role_name())) return std::nullopt;
+      return sh::Response::failure(403, "forbidden",
+                                   "this route requires the role '" + access.role_name() + "'");
+    case Kind::owner: {
+      auto lookup = access.owner_of()(request);
+      if (lookup.failure) return std::move(*lookup.failure);
+      // Somebody else's resource looks exactly like a missing one: ids reveal nothing.
+      if (lookup.owner && (*lookup.owner == principal.user_id || (admin && access.admins_too())))
+        return std::nullopt;
+      return sh::Response::failure(404, "not_found", "no such resource");
+    }
+  }
+  return std::nullopt;
 }
 
 PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
@@ -132,15 +195,6 @@ PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
       return prepared;
     }
 
-    req.principal = authenticate(req);
-    const auto access = *prepared.route->spec.access;
-    if (access != sh::Access::anonymous && !req.principal) {
-      prepared.response =
-          sh::Response::failure(401, "unauthenticated", "this route requires signing in");
-      prepared.response->headers.emplace_back("WWW-Authenticate", "Bearer");
-    } else if (access == sh::Access::admin && !req.principal->has_role("admin")) {
-      prepared.response = sh::Response::failure(403, "forbidden", "this route requires an admin");
-    }
   } catch (const std::exception& e) {
     prepared.response = sh::Response::failure(500, "internal", "internal error");
     spdlog::error("request {} failed before its handler: {}", prepared.request.request_id,
@@ -153,7 +207,11 @@ sh::Response Pipeline::complete(PreparedRequest& prepared) const noexcept {
   if (prepared.response) return finish(prepared, std::move(*prepared.response));
   sh::Response response;
   try {
-    response = prepared.route->handler(prepared.request);
+    if (auto refusal = admit(prepared)) {
+      response = std::move(*refusal);
+    } else {
+      response = prepared.route->handler(prepared.request);
+    }
   } catch (...) {
     // SDK handlers never throw; this guards the noexcept promise against one that does.
     response = sh::Response::failure(500, "internal", "internal error");

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "http/request_authenticator.h"
 #include "http/route_table.h"
 #include "lore/sdk/http.h"
 
@@ -20,7 +21,6 @@ namespace lore {
 
 struct PipelineOptions {
   std::size_t max_body_bytes = 1 << 20;
-  std::string admin_token;  // bearer token granting the admin role; empty disables it
   bool access_log = true;
 };
 
@@ -53,12 +53,16 @@ class Pipeline {
   // Told about plugin handler failures (uncaught exceptions), for auto-disable.
   using FailureReporter = std::function<void(const std::string& plugin, const std::string& what)>;
 
-  Pipeline(const RouteTable& routes, PipelineOptions options, FailureReporter on_failure,
+  // `authenticator` may be null: then nobody is signed in.
+  Pipeline(const RouteTable& routes, const RequestAuthenticator* authenticator,
+           PipelineOptions options, FailureReporter on_failure,
            std::shared_ptr<spdlog::logger> access_log);
 
-  // Cheap, never blocks: request id, limits, routing, access. Safe on a reactor thread.
+  // Cheap, never blocks: request id, limits, routing. Safe on a reactor thread.
   PreparedRequest prepare(sdk::http::Request request) const noexcept;
-  // Runs the handler if needed, then renders, counts and logs the final response.
+  // Authenticates, checks the route's access rule (which may look up the resource's owner),
+  // runs the handler if all passed, then renders, counts and logs the final response. May block:
+  // call it on a worker unless the route runs on the reactor (those are anonymous).
   sdk::http::Response complete(PreparedRequest& prepared) const noexcept;
   // Answers a prepared request with an error instead of running it (e.g. queue full).
   sdk::http::Response reject(PreparedRequest& prepared, int status, std::string code,
@@ -71,9 +75,11 @@ class Pipeline {
  private:
   sdk::http::Response finish(PreparedRequest& prepared,
                              sdk::http::Response response) const noexcept;
-  std::optional<sdk::http::Principal> authenticate(const sdk::http::Request& request) const;
+  // The answer refusing the request, or nullopt when its principal may call the route.
+  std::optional<sdk::http::Response> admit(PreparedRequest& prepared) const;
 
   const RouteTable& routes_;
+  const RequestAuthenticator* authenticator_;
   PipelineOptions options_;
   FailureReporter on_failure_;
   std::shared_ptr<spdlog::logger> access_log_;

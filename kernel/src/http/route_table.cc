@@ -59,6 +59,15 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
                             sdk::ErasedHandler handler) {
   const std::string where = std::string(sdk::http::to_string(spec.method)) + " " + spec.path;
   if (!spec.access) return sdk::Status::error("route " + where + " declares no access rule");
+  using Kind = sdk::http::Access::Kind;
+  if (spec.access->kind() != Kind::anonymous && spec.execution == sdk::Execution::reactor)
+    return sdk::Status::error("route " + where +
+                              ": only anonymous routes may run on the reactor (checking who "
+                              "calls may block)");
+  if (spec.access->kind() == Kind::role && spec.access->role_name().empty())
+    return sdk::Status::error("route " + where + ": Access::role needs a role name");
+  if (spec.access->kind() == Kind::owner && !spec.access->owner_of())
+    return sdk::Status::error("route " + where + ": Access::owner needs an ownership lookup");
   if (!handler) return sdk::Status::error("route " + where + " has no handler");
   if (spec.path.empty() || spec.path.front() != '/')
     return sdk::Status::error("route " + where + ": path must start with '/'");

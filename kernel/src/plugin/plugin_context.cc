@@ -95,6 +95,11 @@ class PluginContext::Cache final : public sdk::Cache {
     shared_.erase(scoped(ns), key);
   }
   void invalidate(std::string_view ns) noexcept override { shared_.invalidate(scoped(ns)); }
+  std::optional<std::int64_t> increment(std::string_view ns, std::string_view key,
+                                        std::int64_t delta,
+                                        std::chrono::milliseconds ttl) noexcept override {
+    return shared_.increment(scoped(ns), key, delta, ttl);
+  }
   std::optional<std::string> get_or_compute_erased(
       std::string_view ns, std::string_view key, std::chrono::milliseconds ttl,
       const std::function<std::optional<std::string>()>& compute) noexcept override {

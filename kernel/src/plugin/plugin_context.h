@@ -27,6 +27,7 @@ struct KernelParts {
   sdk::Cache& cache;
   ConnectionPool& pool;
   MigrationRunner& migrations;
+  sdk::accounts::Accounts& accounts;
 };
 
 class PluginContext final : public sdk::Context {
@@ -48,6 +49,7 @@ class PluginContext final : public sdk::Context {
   const sdk::Clock& clock() const noexcept override { return parts_.clock; }
   sdk::Cache& cache() noexcept override;
   sdk::db::Database& database() noexcept override { return database_; }
+  sdk::accounts::Accounts& accounts() noexcept override { return parts_.accounts; }
 
  private:
   class Logger;

@@ -506,6 +506,21 @@ std::vector<std::string> PluginManager::running() const {
   return start_order_;
 }
 
+nlohmann::json plugin_json(const PluginStatus& p) {
+  return {{"name", p.name},
+          {"version", p.version},
+          {"description", p.description},
+          {"enabled", p.enabled},
+          {"state", std::string(to_string(p.state))},
+          {"reason", p.reason},
+          {"requires", p.requires_plugins},
+          {"provides", p.provides},
+          {"routes", p.routes},
+          {"hook_subscriptions", p.hook_subscriptions},
+          {"failures", p.failures},
+          {"settings", p.settings}};
+}
+
 std::optional<PluginState> PluginManager::state(const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto it = records_.find(name);

@@ -52,6 +52,9 @@ struct PluginStatus {
   std::string manifest_file;
 };
 
+// How the API shows a plugin's status (GET /api/v1/plugins, the admin switches).
+nlohmann::json plugin_json(const PluginStatus& status);
+
 class PluginManager {
  public:
   using LoggerFactory = std::function<std::shared_ptr<spdlog::logger>(const std::string&)>;

@@ -2,6 +2,9 @@
 #pragma once
 
 #include "lore/sdk/abi.h"
+#include "lore/sdk/access.h"
+#include "lore/sdk/accounts.h"
+#include "lore/sdk/auth.h"
 #include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/context.h"

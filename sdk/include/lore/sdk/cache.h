@@ -29,6 +29,13 @@ class Cache {
   virtual void set(std::string_view ns, std::string_view key, std::string value,
                    std::chrono::milliseconds ttl) noexcept = 0;
   virtual void erase(std::string_view ns, std::string_view key) noexcept = 0;
+  // Adds `delta` to the counter under (ns, key) and returns the new value, atomically across
+  // every process sharing the cache. A missing counter starts at 0 and expires `ttl` after it
+  // was created (later increments do not extend it): a fixed window, for rate limits. nullopt
+  // when the backend failed, so callers decide whether to fail open.
+  virtual std::optional<std::int64_t> increment(std::string_view ns, std::string_view key,
+                                                std::int64_t delta,
+                                                std::chrono::milliseconds ttl) noexcept = 0;
   // Makes every key of the namespace a miss at once (a version bump; nothing is scanned).
   virtual void invalidate(std::string_view ns) noexcept = 0;
 

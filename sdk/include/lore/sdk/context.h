@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "lore/sdk/accounts.h"
 #include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/database.h"
@@ -33,6 +34,8 @@ class Context {
   // The site's database (SQLite or MySQL/MariaDB, from database.url), shared with the kernel.
   // The plugin's tables carry database().table_prefix() and are created by its migrations.
   virtual db::Database& database() noexcept = 0;
+  // Users and sessions, owned by the kernel (see accounts.h).
+  virtual accounts::Accounts& accounts() noexcept = 0;
 };
 
 }  // namespace lore::sdk

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "lore/sdk/accounts.h"
 #include "lore/sdk/hook_bus.h"
 
 namespace lore::sdk {
@@ -26,6 +27,25 @@ struct ReadinessCheck {
 };
 using ReadinessReport = std::vector<ReadinessCheck>;
 
+struct UserRegistered {
+  accounts::User user;
+  std::string method;  // the auth method that signed them up, or "admin"
+};
+
+struct UserLogin {
+  accounts::User user;
+  std::string method;
+  std::int64_t session_id = 0;
+  accounts::Origin origin;
+};
+
+struct LoginFailed {
+  std::string email;  // as given; it may belong to nobody
+  std::string method;
+  std::string reason;  // sdk::auth::Reason as text: unknown_user, wrong_secret, rate_limited...
+  accounts::Origin origin;
+};
+
 namespace hooks {
 
 inline constexpr Action<KernelStarted> kernel_started{
@@ -38,6 +58,18 @@ inline constexpr Filter<ReadinessReport> readiness{
     "health.readiness", "Checks reported by GET /readyz; any failing check answers 503."};
 inline constexpr Filter<nlohmann::json> openapi_document{
     "openapi.document", "The OpenAPI document served at /api/v1/openapi.json."};
+
+inline constexpr Action<UserRegistered> user_registered{
+    "user.registered", "After a new user's transaction committed (any auth method)."};
+inline constexpr Action<UserLogin> user_login{
+    "user.login", "After a user signed in and their session was stored."};
+inline constexpr Action<LoginFailed> user_login_failed{
+    "user.login_failed",
+    "After a sign-in was refused (unknown user, wrong secret, suspended, rate limited)."};
+inline constexpr Filter<accounts::Registration> registration_validate{
+    "registration.validate",
+    "Before a user is stored: add to `errors` to refuse the sign-up with a 400 naming the field; "
+    "listeners may also normalise `display_name`."};
 
 }  // namespace hooks
 }  // namespace lore::sdk

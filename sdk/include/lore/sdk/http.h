@@ -1,6 +1,7 @@
 // HTTP as a plugin sees it: plain value types, independent of the server library.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,29 +28,24 @@ constexpr std::string_view to_string(Method method) noexcept {
   return "GET";
 }
 
-// Who may call a route. Every route declares one; the kernel refuses a route without it.
-enum class Access {
-  anonymous,      // anyone
-  authenticated,  // any signed-in principal
-  admin,          // principals holding the admin role
-};
-
-constexpr std::string_view to_string(Access access) noexcept {
-  switch (access) {
-    case Access::anonymous: return "anonymous";
-    case Access::authenticated: return "authenticated";
-    case Access::admin: return "admin";
-  }
-  return "admin";
-}
-
+// Who is calling: a signed-in user, through a session or a credential such as an API key.
 struct Principal {
-  std::string id;
-  std::vector<std::string> roles;
+  std::int64_t user_id = 0;
+  std::vector<std::string> roles;  // sorted
+  std::string via;                 // "session", or the token verifier's name (e.g. "api_key")
+  std::int64_t session_id = 0;     // for "session": the session the request came with
+  // For credentials other than a session: the scopes it carries. A route reachable with such a
+  // credential names the scope it needs (RouteSpec::scope).
+  std::vector<std::string> scopes;
 
   bool has_role(std::string_view role) const {
     for (const auto& r : roles)
       if (r == role) return true;
+    return false;
+  }
+  bool has_scope(std::string_view scope) const {
+    for (const auto& s : scopes)
+      if (s == scope) return true;
     return false;
   }
 };
@@ -84,15 +80,43 @@ struct Request {
 // plugin and turns it into a Response, so it never crosses the library boundary.
 class Error : public std::runtime_error {
  public:
-  Error(int status, std::string code, const std::string& message)
-      : std::runtime_error(message), status_(status), code_(std::move(code)) {}
+  Error(int status, std::string code, const std::string& message, nlohmann::json details = nullptr)
+      : std::runtime_error(message),
+        status_(status),
+        code_(std::move(code)),
+        details_(std::move(details)) {}
   int status() const noexcept { return status_; }
   const std::string& code() const noexcept { return code_; }
+  const nlohmann::json& details() const noexcept { return details_; }
 
  private:
   int status_;
   std::string code_;
+  nlohmann::json details_;
 };
+
+// One problem with one field of a request body, for 400 answers that list them all:
+// details = {"fields": [{"field", "code", "message"}, ...]}.
+struct FieldError {
+  std::string field;
+  std::string code;  // e.g. "required", "invalid_email", "too_long"
+  std::string message;
+};
+
+inline nlohmann::json field_errors_details(const std::vector<FieldError>& errors) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& e : errors)
+    fields.push_back({{"field", e.field}, {"code", e.code}, {"message", e.message}});
+  return {{"fields", std::move(fields)}};
+}
+
+// 400 invalid_request listing every field at fault.
+inline Error invalid_fields(std::vector<FieldError> errors) {
+  std::string message = "invalid request: ";
+  for (std::size_t i = 0; i < errors.size(); ++i)
+    message += (i ? "; " : "") + errors[i].field + ": " + errors[i].message;
+  return Error(400, "invalid_request", message, field_errors_details(errors));
+}
 
 struct ErrorInfo {
   std::string code;

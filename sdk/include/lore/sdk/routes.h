@@ -10,7 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "lore/sdk/db_value.h"
+#include "lore/sdk/access.h"
+#include "lore/sdk/handler_guard.h"
 #include "lore/sdk/http.h"
 #include "lore/sdk/status.h"
 
@@ -29,6 +30,9 @@ struct RouteSpec {
   std::string path;  // template, e.g. "/api/v1/courses/{id}"
   std::string summary;
   std::optional<http::Access> access;  // required: a route without it is refused
+  // The scope a credential other than a session (an API key) must carry to call this route;
+  // empty: such credentials cannot call it at all. Sessions are checked by `access` alone.
+  std::string scope;
   Execution execution = Execution::worker;
   std::vector<std::string> tags;
   nlohmann::json openapi = nullptr;  // optional OpenAPI operation fields merged in
@@ -49,51 +53,16 @@ class Routes {
                       });
   }
 
-  static constexpr std::string_view kUnhandledCode = "internal";
+  static constexpr std::string_view kUnhandledCode = detail::kUnhandledCode;
 
  private:
   template <class F>
   static http::Response call_guarded(F& fn, const http::Request& request) noexcept {
     try {
       return fn(request);
-    } catch (const http::Error& e) {
-      return http::Response::failure(e.status(), e.code(), e.what());
-    } catch (const db::Error& e) {
-      return database_failure(e);
-    } catch (const nlohmann::json::exception& e) {
-      return http::Response::failure(400, "invalid_request", e.what());
-    } catch (const std::exception& e) {
-      return unhandled(e.what());
     } catch (...) {
-      return unhandled("unknown exception");
+      return detail::current_exception_response();
     }
-  }
-  // An outage is the operator's problem, not the plugin's: 503 with Retry-After, not counted
-  // against the plugin (the kernel logs the cause; clients do not need the database's address). A
-  // duplicate key is the caller's: 409. Anything else is a bug: 500.
-  static http::Response database_failure(const db::Error& e) {
-    switch (e.kind()) {
-      case db::ErrorKind::unavailable:
-      case db::ErrorKind::timeout: {
-        auto r = http::Response::failure(503, "database_unavailable",
-                                         "the database is unavailable; try again shortly");
-        r.headers.emplace_back("Retry-After", "1");
-        return r;
-      }
-      case db::ErrorKind::duplicate:
-        return http::Response::failure(409, "duplicate", "this resource already exists");
-      case db::ErrorKind::conflict:
-        return http::Response::failure(409, "conflict",
-                                       "a concurrent change got in the way; try again");
-      case db::ErrorKind::constraint:
-      case db::ErrorKind::invalid: break;
-    }
-    return unhandled(std::string("database: ") + e.what());
-  }
-  static http::Response unhandled(std::string what) {
-    auto r = http::Response::failure(500, std::string(kUnhandledCode), "internal error");
-    r.error->details = nlohmann::json{{"exception", std::move(what)}};
-    return r;
   }
 };
 

@@ -1,0 +1,147 @@
+#include "accounts/account_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "accounts/account_error.h"
+#include "lore/sdk/hooks.h"
+
+namespace lore {
+
+namespace db = sdk::db;
+namespace accounts = sdk::accounts;
+
+AccountService::AccountService(db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
+                               HookBus& hooks, const ServiceRegistry& services,
+                               const AuthConfig& config, std::shared_ptr<spdlog::logger> log)
+    : hooks_(hooks),
+      log_(std::move(log)),
+      users_(database, clock),
+      sessions_(database, clock,
+                SessionStore::Options{std::chrono::hours(config.session_lifetime_hours),
+                                      std::chrono::minutes(config.session_slide_minutes)}),
+      cache_(cache, clock,
+             SessionCache::Options{std::chrono::milliseconds(config.session_cache_ms),
+                                   std::chrono::seconds(60), 100000}),
+      authenticator_(sessions_, cache_, services, clock, log_) {}
+
+template <class F>
+std::optional<accounts::Failure> AccountService::guarded(const char* what, F&& body) noexcept {
+  try {
+    body();
+    return std::nullopt;
+  } catch (const AccountError& e) {
+    return accounts::Failure{e.status(), e.code(), e.what(), e.fields()};
+  } catch (const sdk::http::Error& e) {
+    return accounts::Failure{e.status(), e.code(), e.what(), {}};
+  } catch (const db::Error& e) {
+    if (e.kind() == db::ErrorKind::unavailable || e.kind() == db::ErrorKind::timeout)
+      return accounts::Failure{
+          503, "database_unavailable", "the database is unavailable; try again shortly", {}};
+    if (e.kind() == db::ErrorKind::conflict)
+      return accounts::Failure{
+          409, "conflict", "a concurrent change got in the way; try again", {}};
+    log_->error("{} failed: {}", what, e.what());
+  } catch (const std::exception& e) {
+    log_->error("{} failed: {}", what, e.what());
+  } catch (...) {
+    log_->error("{} failed", what);
+  }
+  return accounts::Failure{500, "internal", "internal error", {}};
+}
+
+std::optional<accounts::Failure> AccountService::register_user_erased(
+    const accounts::Registration& registration, db::Transaction* tx, User& out) noexcept {
+  return guarded("registering a user", [&] {
+    accounts::Registration checked = registration;
+    auto own = UserStore::check({checked.email, checked.display_name, checked.roles});
+    checked.errors.insert(checked.errors.end(), own.begin(), own.end());
+    checked = hooks_.apply(sdk::hooks::registration_validate, std::move(checked));
+    if (!checked.errors.empty()) throw AccountError(std::move(checked.errors));
+    // Validators may normalise the display name; they cannot change the email or grant roles.
+    out = users_.create({registration.email, checked.display_name, registration.roles}, tx);
+    auto fire = [this, user = out, method = registration.method] {
+      hooks_.fire(sdk::hooks::user_registered, sdk::UserRegistered{user, method});
+    };
+    if (tx != nullptr)
+      tx->after_commit(std::move(fire));
+    else
+      fire();
+  });
+}
+
+std::optional<accounts::Failure> AccountService::find_user_erased(
+    std::int64_t id, std::optional<User>& out) noexcept {
+  return guarded("finding a user", [&] { out = users_.find(id); });
+}
+
+std::optional<accounts::Failure> AccountService::find_user_by_email_erased(
+    std::string_view email, std::optional<User>& out) noexcept {
+  return guarded("finding a user", [&] { out = users_.find_by_email(email); });
+}
+
+std::optional<accounts::Failure> AccountService::sign_in_erased(std::int64_t user_id,
+                                                                std::string_view method,
+                                                                const accounts::Origin& origin,
+                                                                IssuedSession& out) noexcept {
+  return guarded("signing in", [&] {
+    out = sessions_.issue(user_id, origin.user_agent, origin.ip);
+    auto user = users_.find(user_id);
+    if (user)
+      hooks_.fire(sdk::hooks::user_login,
+                  sdk::UserLogin{*user, std::string(method), out.session.id, origin});
+  });
+}
+
+void AccountService::sign_in_failed(std::string_view email, std::string_view method,
+                                    std::string_view reason,
+                                    const accounts::Origin& origin) noexcept {
+  try {
+    hooks_.fire(
+        sdk::hooks::user_login_failed,
+        sdk::LoginFailed{std::string(email), std::string(method), std::string(reason), origin});
+  } catch (const std::exception& e) {
+    log_->error("reporting a failed sign-in failed: {}", e.what());
+  }
+}
+
+std::optional<accounts::Failure> AccountService::revoke_sessions_erased(
+    std::int64_t user_id, std::int64_t keep_session_id, std::int64_t& revoked) noexcept {
+  return guarded("revoking sessions", [&] { revoked = revoke_all(user_id, keep_session_id); });
+}
+
+void AccountService::forget_sessions_of(std::int64_t user_id) {
+  cache_.forget(sessions_.live_hashes(user_id));
+}
+
+User AccountService::set_roles(std::int64_t user_id, const std::vector<std::string>& roles) {
+  auto user = users_.set_roles(user_id, roles);
+  forget_sessions_of(user_id);  // their principals carry the old roles
+  return user;
+}
+
+User AccountService::set_status(std::int64_t user_id, std::string_view status) {
+  // The hashes are read first: suspending revokes the sessions, and then they are not live.
+  auto hashes = sessions_.live_hashes(user_id);
+  auto user = users_.set_status(user_id, status);
+  cache_.forget(hashes);
+  return user;
+}
+
+bool AccountService::revoke_session(std::int64_t session_id, std::int64_t user_id) {
+  auto hash = sessions_.hash_of(session_id, user_id);
+  if (!hash) return false;
+  const bool revoked = sessions_.revoke(session_id, user_id);
+  cache_.forget({*hash});
+  return revoked;
+}
+
+std::int64_t AccountService::revoke_all(std::int64_t user_id, std::int64_t keep_session_id) {
+  auto hashes = sessions_.live_hashes(user_id);
+  if (keep_session_id != 0)
+    if (auto kept = sessions_.hash_of(keep_session_id, user_id)) std::erase(hashes, *kept);
+  const auto revoked = sessions_.revoke_all(user_id, keep_session_id);
+  cache_.forget(hashes);
+  return revoked;
+}
+
+}  // namespace lore
