@@ -11,6 +11,7 @@
 #include "accounts/account_service.h"
 #include "core/clocks.h"
 #include "lore/sdk/hooks.h"
+#include "support/api_call.h"
 #include "support/in_process.h"
 #include "support/test_database.h"
 
@@ -26,29 +27,7 @@ using ::testing::UnorderedElementsAre;
 
 constexpr const char* kPassword = "correct horse battery staple";
 
-struct Answer {
-  int status = 0;
-  nlohmann::json body;
-  sdk::http::Response raw;
-
-  std::string code() const {
-    return body.is_object() && body.contains("error") ? body["error"]["code"].get<std::string>()
-                                                      : "";
-  }
-  // "field:code" for every field at fault, in order.
-  std::vector<std::string> fields() const {
-    std::vector<std::string> out;
-    if (code() != "invalid_request") return out;
-    for (const auto& f : body["error"]["details"]["fields"])
-      out.push_back(f["field"].get<std::string>() + ":" + f["code"].get<std::string>());
-    return out;
-  }
-  std::string header(const std::string& name) const {
-    for (const auto& [n, v] : raw.headers)
-      if (n == name) return v;
-    return "";
-  }
-};
+using Answer = ApiAnswer;
 
 std::string unique(const std::string& stem) {
   static std::mt19937_64 random{std::random_device{}()};
@@ -83,32 +62,7 @@ class AuthFlow : public ::testing::TestWithParam<Dialect> {
 
   Answer Call(Method method, const std::string& path, const nlohmann::json& body = nullptr,
               const std::string& token = "", std::string raw_body = "") {
-    sdk::http::Request r;
-    r.method = method;
-    const auto q = path.find('?');
-    r.path = path.substr(0, q);
-    if (q != std::string::npos) {
-      std::string_view rest = std::string_view(path).substr(q + 1);
-      while (!rest.empty()) {
-        auto amp = rest.find('&');
-        auto pair = rest.substr(0, amp);
-        auto eq = pair.find('=');
-        r.query[std::string(pair.substr(0, eq))] =
-            eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
-        if (amp == std::string_view::npos) break;
-        rest.remove_prefix(amp + 1);
-      }
-    }
-    r.remote_address = ip_;
-    r.headers["user-agent"] = "auth-flow-test";
-    if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
-    r.body = body.is_null() ? raw_body : body.dump();
-    Answer a;
-    a.raw = kernel_->handle(std::move(r));
-    a.status = a.raw.status;
-    if (!a.raw.body.empty() && a.raw.content_type == "application/json")
-      a.body = nlohmann::json::parse(a.raw.body);
-    return a;
+    return call_api(*kernel_, {method, path, body.is_null() ? raw_body : body.dump(), token, ip_});
   }
 
   Answer Register(const std::string& email, const std::string& password = kPassword,
@@ -180,7 +134,7 @@ TEST_P(AuthFlow, RegisterSignInUseAndSignOut) {
   int current = 0;
   for (const auto& s : sessions.body["sessions"]) {
     current += s["current"].get<bool>() ? 1 : 0;
-    EXPECT_EQ(s["user_agent"], "auth-flow-test");
+    EXPECT_EQ(s["user_agent"], "lore-tests");
     EXPECT_EQ(s["ip"], ip_);
   }
   EXPECT_EQ(current, 1);
