@@ -4,7 +4,6 @@
 // whose declared scope the key carries (RouteSpec::scope); revoking takes effect at once.
 #include <lore/sdk.h>
 
-#include <charconv>
 #include <memory>
 #include <regex>
 #include <string>
@@ -33,12 +32,7 @@ nlohmann::json key_json(const ApiKey& k) {
           {"revoked_at", optional_time(k.revoked_at_ms)}};
 }
 
-std::optional<std::int64_t> positive(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-  return value;
-}
+using text::positive_integer;
 
 // Checks keys for the kernel, with a cache in front of the database. Negative answers are
 // cached too: keys are random, so a hash that matches nothing now never will.
@@ -69,7 +63,11 @@ class Keys final : public auth::TokenVerifier {
         if (ttl_.count() > 0) cache_.set("keys", hash, "-", ttl_);
         return {Outcome::invalid, {}};
       }
-      store_.touch(key->id);
+      try {
+        store_.touch(key->id);
+      } catch (const db::Error&) {
+        // The last-use time is a courtesy: a busy row must not refuse a valid key.
+      }
       http::Principal p;
       p.user_id = user->id;
       p.roles = user->roles;
@@ -80,9 +78,19 @@ class Keys final : public auth::TokenVerifier {
         auto ttl = ttl_;
         if (key->expires_at_ms)
           ttl = std::min(ttl, std::chrono::milliseconds(*key->expires_at_ms - clock_.now_ms()));
-        if (ttl.count() > 0)
+        if (ttl.count() > 0) {
           cache_.set("keys", hash,
                      nlohmann::json{{"u", p.user_id}, {"r", p.roles}, {"s", p.scopes}}.dump(), ttl);
+          // A second look after caching: a revocation (or a change to the user) that committed
+          // since the first look is seen here and the entry dropped; one committing later erases
+          // the entry itself, after we wrote it. No stale copy outlives a revocation.
+          auto again = store_.find_live(token);
+          auto owner = again ? accounts_.find_user(again->user_id) : std::nullopt;
+          if (!again || !owner || owner->status != "active" || owner->roles != p.roles) {
+            cache_.erase("keys", hash);
+            return {Outcome::invalid, {}};
+          }
+        }
       }
       return {Outcome::valid, std::move(p)};
     } catch (const db::Error&) {
@@ -161,13 +169,13 @@ class Keys final : public auth::TokenVerifier {
     int limit = 50;
     std::vector<http::FieldError> errors;
     if (auto cursor = request.query_param("cursor")) {
-      if (auto v = positive(*cursor))
+      if (auto v = positive_integer(*cursor))
         after = *v;
       else
         errors.push_back({"cursor", "invalid_cursor", "cursor must be a next_cursor from a page"});
     }
     if (auto text = request.query_param("limit")) {
-      auto v = positive(*text);
+      auto v = positive_integer(*text);
       if (!v || *v > 200)
         errors.push_back({"limit", "out_of_range", "limit must be a whole number from 1 to 200"});
       else
@@ -183,7 +191,7 @@ class Keys final : public auth::TokenVerifier {
   }
 
   http::Response revoke(const http::Request& request) {
-    auto id = positive(request.param("id"));
+    auto id = positive_integer(request.param("id"));
     auto hash = id ? store_.revoke(*id) : std::nullopt;
     if (!hash) throw http::Error(404, "not_found", "no live API key with this id");
     cache_.erase("keys", *hash);  // every process sharing the cache stops accepting it now

@@ -18,41 +18,8 @@ using auth_password::LoginLimiter;
 using auth_password::PasswordHasher;
 using auth_password::PasswordPolicy;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-// The string at `field`, or a FieldError; `max_bytes` guards what is read at all.
-std::optional<std::string> string_field(const nlohmann::json& body, const std::string& field,
-                                        std::size_t max_bytes,
-                                        std::vector<http::FieldError>& errors) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) {
-    errors.push_back({field, "required", field + " is required"});
-    return std::nullopt;
-  }
-  if (!it->is_string()) {
-    errors.push_back({field, "invalid_type", field + " must be a string"});
-    return std::nullopt;
-  }
-  auto value = it->get<std::string>();
-  if (value.size() > max_bytes) {
-    errors.push_back(
-        {field, "too_long", field + " must be at most " + std::to_string(max_bytes) + " bytes"});
-    return std::nullopt;
-  }
-  return value;
-}
-
-nlohmann::json object_body(const http::Request& request) {
-  auto body = http::parse_json_body(request);
-  if (!body.is_object())
-    throw http::invalid_fields({{"body", "invalid_type", "the body must be a JSON object"}});
-  return body;
-}
+using http::string_field;
+using text::ascii_lower;
 
 http::Response too_many(int retry_after_s, const std::string& message) {
   auto r =
@@ -98,7 +65,7 @@ class Passwords final : public auth::AuthMethod {
       auto email = string_field(credentials, "email", 254, errors);
       auto password = string_field(credentials, "password", 4 * policy_.max_length(), errors);
       if (!errors.empty()) return {auth::Reason::invalid_input, {}, 0, errors.front().message};
-      return check(*email, *password, origin);
+      return check(*email, *password, origin).verdict;
     } catch (const std::exception& e) {
       return {auth::Reason::unavailable, {}, 0, e.what()};
     }
@@ -106,13 +73,17 @@ class Passwords final : public auth::AuthMethod {
 
   // Whether `password` signs in as `email`. Every refusal fires user.login_failed, and unknown
   // emails cost one argon2id verification like wrong passwords do.
-  auth::Verdict check(const std::string& email, const std::string& password,
-                      const accounts::Origin& origin) {
+  struct Checked {
+    auth::Verdict verdict;
+    std::string hash;  // the stored hash the password matched (when accepted)
+  };
+  Checked check(const std::string& email, const std::string& password,
+                const accounts::Origin& origin) {
     auto refuse = [&](auth::Reason reason, int retry_after_s = 0) {
       accounts_.sign_in_failed(email, "password", auth::to_string(reason), origin);
-      return auth::Verdict{reason, std::nullopt, retry_after_s, {}};
+      return Checked{auth::Verdict{reason, std::nullopt, retry_after_s, {}}, {}};
     };
-    const auto account_key = lower(email);
+    const auto account_key = ascii_lower(email);
     const auto by_account = per_account_.attempt(account_key);
     const auto by_ip = per_ip_.attempt(origin.ip);
     if (by_account.cache_down || by_ip.cache_down)
@@ -134,15 +105,33 @@ class Passwords final : public auth::AuthMethod {
     if (!*matched) return refuse(auth::Reason::wrong_secret);
     if (user->status != "active") return refuse(auth::Reason::suspended);
     per_account_.clear(account_key);
-    if (hasher_.needs_rehash(*hash)) rehash(user->id, *hash, password);
-    return {auth::Reason::accepted, user, 0, {}};
+    auto current = *hash;
+    if (hasher_.needs_rehash(current)) current = rehash(user->id, current, password);
+    return {{auth::Reason::accepted, user, 0, {}}, current};
+  }
+
+  // A session for a user whose password was just checked against `checked_hash`, issued in
+  // one transaction with a fresh look at the credential: a password change that committed
+  // while argon2id ran makes this refuse instead of handing out a session the change meant to
+  // end (on MySQL the row lock orders them; on SQLite the later writer retries and sees it).
+  std::optional<accounts::IssuedSession> sign_in_if_unchanged(const accounts::User& user,
+                                                              const std::string& checked_hash,
+                                                              const accounts::Origin& origin) {
+    return database_.transact([&](db::Transaction& tx) -> std::optional<accounts::IssuedSession> {
+      auto row = tx.query_one(std::string("SELECT hash FROM auth_password_credentials WHERE "
+                                          "user_id = ?") +
+                                  (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
+                              {user.id});
+      if (!row || row->get<std::string>("hash") != checked_hash) return std::nullopt;
+      return accounts_.sign_in(user.id, "password", origin, &tx);
+    });
   }
 
   http::Response register_user(const http::Request& request) {
     if (!settings_.get<bool>("registration_open"))
       throw http::Error(403, "registration_closed", "this site does not take sign-ups");
     const auto origin = accounts::Origin::of(request);
-    const auto body = object_body(request);
+    const auto body = http::parse_json_object_body(request);
     std::vector<http::FieldError> errors;
     auto email = string_field(body, "email", 254, errors);
     auto password = string_field(body, "password", 4 * policy_.max_length(), errors);
@@ -169,21 +158,21 @@ class Passwords final : public auth::AuthMethod {
     registration.data = body;
     registration.data.erase("password");  // validators never see it
     registration.errors = errors;
-    if (!errors.empty()) {
-      accounts_.register_user(registration);  // throws the 400 with every field at fault
-      throw http::invalid_fields(std::move(errors));
-    }
+    // Every problem at once (ours, the kernel's, the validators'), and nothing written.
+    accounts_.check_registration(registration);
     // The slow part happens before the transaction, so no lock waits on argon2id.
     const auto hash = hasher_.hash(*password);
     if (!hash) throw busy();
-    const auto user = database_.transact([&](db::Transaction& tx) {
+    // The user, their password and their first session commit together or not at all: a
+    // failed sign-in cannot leave an account the client was told did not get made.
+    const auto [user, issued] = database_.transact([&](db::Transaction& tx) {
       auto created = accounts_.register_user(registration, &tx);
       tx.execute(
           "INSERT INTO auth_password_credentials (user_id, hash, updated_at) VALUES (?, ?, ?)",
           {created.id, *hash, clock_.now_ms()});
-      return created;
+      auto session = accounts_.sign_in(created.id, "password", origin, &tx);
+      return std::pair{created, session};
     });
-    auto issued = accounts_.sign_in(user.id, "password", origin);
     return http::Response::json({{"user", user},
                                  {"token", issued.token},
                                  {"expires_at", rfc3339(issued.session.expires_at_ms)}},
@@ -192,23 +181,25 @@ class Passwords final : public auth::AuthMethod {
 
   http::Response login(const http::Request& request) {
     const auto origin = accounts::Origin::of(request);
-    const auto body = object_body(request);
+    const auto body = http::parse_json_object_body(request);
     std::vector<http::FieldError> errors;
     auto email = string_field(body, "email", 254, errors);
     auto password = string_field(body, "password", 4 * policy_.max_length(), errors);
     if (!errors.empty()) throw http::invalid_fields(std::move(errors));
-    const auto verdict = check(*email, *password, origin);
+    const auto checked = check(*email, *password, origin);
+    const auto& verdict = checked.verdict;
     switch (verdict.reason) {
       case auth::Reason::accepted: {
-        auto issued = accounts_.sign_in(verdict.user->id, "password", origin);
-        return http::Response::json({{"token", issued.token},
-                                     {"expires_at", rfc3339(issued.session.expires_at_ms)},
+        auto issued = sign_in_if_unchanged(*verdict.user, checked.hash, origin);
+        if (!issued) break;  // the password changed meanwhile: this one is no longer right
+        return http::Response::json({{"token", issued->token},
+                                     {"expires_at", rfc3339(issued->session.expires_at_ms)},
                                      {"user", *verdict.user}});
       }
       case auth::Reason::rate_limited:
         return too_many(verdict.retry_after_s, "too many sign-in attempts; try again later");
       case auth::Reason::suspended:
-        throw http::Error(403, "account_suspended", "this account is suspended");
+        throw http::Error(403, "suspended", "this account is suspended");
       case auth::Reason::unknown_user:
       case auth::Reason::wrong_secret:
       case auth::Reason::invalid_input: break;
@@ -220,7 +211,7 @@ class Passwords final : public auth::AuthMethod {
 
   http::Response change_password(const http::Request& request) {
     const auto& principal = *request.principal;
-    const auto body = object_body(request);
+    const auto body = http::parse_json_object_body(request);
     auto user = accounts_.find_user(principal.user_id);
     if (!user) throw http::Error(401, "invalid_token", "the token's user no longer exists");
     std::optional<std::string> hash;
@@ -239,7 +230,7 @@ class Passwords final : public auth::AuthMethod {
     if (!errors.empty()) throw http::invalid_fields(std::move(errors));
 
     if (hash) {
-      const auto limit = per_account_.attempt(lower(user->email));
+      const auto limit = per_account_.attempt(ascii_lower(user->email));
       if (!limit.allowed)
         return too_many(limit.retry_after_s, "too many attempts; try again later");
       const auto matched = hasher_.verify(*hash, *current);
@@ -251,32 +242,41 @@ class Passwords final : public auth::AuthMethod {
     const auto fresh = hasher_.hash(*next);
     if (!fresh) throw busy();
     const auto now = clock_.now_ms();
-    database_.transact([&](db::Transaction& tx) {
-      if (tx.execute(
-              "UPDATE auth_password_credentials SET hash = ?, updated_at = ? WHERE user_id = ?",
-              {*fresh, now, user->id}) == 0)
-        tx.execute(
-            "INSERT INTO auth_password_credentials (user_id, hash, updated_at) VALUES (?, ?, ?)",
-            {user->id, *fresh, now});
-    });
+    // Conditional on the hash that was checked: of two changes at once, one wins and the other
+    // is told, instead of being silently lost.
+    const bool written =
+        hash
+            ? database_.session().execute(
+                  "UPDATE auth_password_credentials SET hash = ?, updated_at = ? WHERE user_id = ? "
+                  "AND hash = ?",
+                  {*fresh, now, user->id, *hash}) == 1
+            : database_.session().try_insert(
+                  "INSERT INTO auth_password_credentials (user_id, hash, updated_at) VALUES (?, ?, "
+                  "?)",
+                  {user->id, *fresh, now});
+    if (!written)
+      throw http::Error(409, "conflict", "the password was changed meanwhile; try again");
     // Whoever else held a session (perhaps whoever learnt the old password) is signed out.
     const auto revoked = accounts_.revoke_sessions(user->id, principal.session_id);
     return http::Response::json({{"revoked_sessions", revoked}});
   }
 
  private:
-  // Parameters were raised since this hash was made: store one made with the current ones.
-  // Conditional on the old hash, so a concurrent password change wins.
-  void rehash(std::int64_t user_id, const std::string& old_hash, const std::string& password) {
+  // Parameters were raised since this hash was made: store one made with the current ones and
+  // return the hash now stored. Conditional on the old hash, so a concurrent change wins.
+  std::string rehash(std::int64_t user_id, const std::string& old_hash,
+                     const std::string& password) {
     try {
       if (auto fresh = hasher_.hash(password))
-        database_.session().execute(
-            "UPDATE auth_password_credentials SET hash = ?, updated_at = ? WHERE user_id = ? AND "
-            "hash = ?",
-            {*fresh, clock_.now_ms(), user_id, old_hash});
+        if (database_.session().execute(
+                "UPDATE auth_password_credentials SET hash = ?, updated_at = ? WHERE user_id = ? "
+                "AND hash = ?",
+                {*fresh, clock_.now_ms(), user_id, old_hash}) == 1)
+          return *fresh;
     } catch (const std::exception& e) {
       log_.warn(std::string("could not upgrade a password hash: ") + e.what());
     }
+    return old_hash;
   }
 
   const Settings& settings_;

@@ -98,6 +98,8 @@ TEST_P(Accounts, BadInputIsRefusedByFieldAndWritesNothing) {
 }
 
 TEST_P(Accounts, RolesAndStatusChange) {
+  // Another admin, so that Bob may be suspended while he is one (the last one may not be).
+  users_->create({"keeper@example.com", "Keeper", {"admin"}});
   const auto bob = users_->create({"bob@example.com", "Bob", {"learner"}});
   EXPECT_THAT(users_->set_roles(bob.id, {"admin", "learner", "admin"}).roles,
               ElementsAre("admin", "learner"));
@@ -230,6 +232,19 @@ TEST_P(Accounts, TextThatIsNotUtf8IsRefusedOrCleanedTheSameOnBothDatabases) {
   EXPECT_EQ(sessions_->validate(a.token)->user_agent, "Mozilla ?t?");
   const auto b = sessions_->issue(ann.id, std::string(254, 'x') + "é", "");
   EXPECT_EQ(sessions_->validate(b.token)->user_agent, std::string(254, 'x'));
+}
+
+TEST_P(Accounts, TheLastActiveAdminCanBeNeitherSuspendedNorDemoted) {
+  const auto only = users_->create({"root@example.com", "Root", {"admin"}});
+  EXPECT_EQ(refused([&] { users_->set_status(only.id, "suspended"); }), "last_admin:");
+  EXPECT_EQ(refused([&] { users_->set_roles(only.id, {"learner"}); }), "last_admin:");
+  EXPECT_EQ(users_->find(only.id)->status, "active");
+  const auto second = users_->create({"second@example.com", "Second", {"admin", "learner"}});
+  EXPECT_EQ(refused([&] { users_->set_status(only.id, "suspended"); }), "accepted");
+  EXPECT_EQ(refused([&] { users_->set_status(second.id, "suspended"); }), "last_admin:");
+  // Learners are not guarded: there is nothing to keep.
+  const auto learner = users_->create({"l@example.com", "L", {"learner"}});
+  EXPECT_EQ(refused([&] { users_->set_status(learner.id, "suspended"); }), "accepted");
 }
 
 INSTANTIATE_TEST_SUITE_P(, Accounts, ::testing::Values(Dialect::sqlite, Dialect::mysql),

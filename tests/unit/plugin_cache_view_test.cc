@@ -24,7 +24,7 @@ TEST(PluginCacheView, PluginsCannotSeeOrInvalidateEachOthersEntries) {
   ConnectionPool pool(DatabaseAddress{.path = ":memory:"}, DatabaseOptions{}, named_logger("db"));
   PooledDatabase database(pool, "lore_", named_logger("db"));
   MigrationRunner migrations(database, clock, named_logger("migrate"));
-  AccountService accounts(database, clock, shared, hooks, services, AuthConfig{},
+  AccountService accounts(database, clock, shared, false, hooks, services, AuthConfig{},
                           named_logger("auth"));
   KernelParts parts{hooks, routes, services, clock, shared, pool, migrations, accounts};
   PluginContext a(parts, "a", "1.0.0", sdk::Settings{}, named_logger("a"));

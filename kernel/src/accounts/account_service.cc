@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "accounts/account_error.h"
+#include "lore/sdk/handler_guard.h"
 #include "lore/sdk/hooks.h"
 
 namespace lore {
@@ -11,7 +12,7 @@ namespace db = sdk::db;
 namespace accounts = sdk::accounts;
 
 AccountService::AccountService(db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
-                               HookBus& hooks, const ServiceRegistry& services,
+                               bool shared_cache, HookBus& hooks, const ServiceRegistry& services,
                                const AuthConfig& config, std::shared_ptr<spdlog::logger> log)
     : hooks_(hooks),
       log_(std::move(log)),
@@ -19,9 +20,12 @@ AccountService::AccountService(db::Database& database, const sdk::Clock& clock, 
       sessions_(database, clock,
                 SessionStore::Options{std::chrono::hours(config.session_lifetime_hours),
                                       std::chrono::minutes(config.session_slide_minutes)}),
-      cache_(cache, clock,
-             SessionCache::Options{std::chrono::milliseconds(config.session_cache_ms),
-                                   std::chrono::seconds(60), 100000}),
+      cache_(
+          cache, clock,
+          SessionCache::Options{std::chrono::milliseconds(config.session_cache_ms),
+                                shared_cache ? std::chrono::milliseconds(60000)
+                                             : std::chrono::milliseconds(config.session_cache_ms),
+                                100000}),
       authenticator_(sessions_, cache_, services, clock, log_) {}
 
 template <class F>
@@ -34,13 +38,15 @@ std::optional<accounts::Failure> AccountService::guarded(const char* what, F&& b
   } catch (const sdk::http::Error& e) {
     return accounts::Failure{e.status(), e.code(), e.what(), {}};
   } catch (const db::Error& e) {
-    if (e.kind() == db::ErrorKind::unavailable || e.kind() == db::ErrorKind::timeout)
-      return accounts::Failure{
-          503, "database_unavailable", "the database is unavailable; try again shortly", {}};
-    if (e.kind() == db::ErrorKind::conflict)
-      return accounts::Failure{
-          409, "conflict", "a concurrent change got in the way; try again", {}};
-    log_->error("{} failed: {}", what, e.what());
+    // Answered as a route would answer it; a conflict is marked so that the caller's
+    // transaction runs again.
+    auto answer = sdk::detail::database_failure(e);
+    if (answer.status >= 500 && answer.status != 503) log_->error("{} failed: {}", what, e.what());
+    return accounts::Failure{answer.status,
+                             answer.error->code,
+                             answer.error->message,
+                             {},
+                             e.kind() == db::ErrorKind::conflict};
   } catch (const std::exception& e) {
     log_->error("{} failed: {}", what, e.what());
   } catch (...) {
@@ -49,16 +55,35 @@ std::optional<accounts::Failure> AccountService::guarded(const char* what, F&& b
   return accounts::Failure{500, "internal", "internal error", {}};
 }
 
+accounts::Registration AccountService::checked(const accounts::Registration& registration) {
+  accounts::Registration checked = registration;
+  auto own = UserStore::check({checked.email, checked.display_name, checked.roles});
+  checked.errors.insert(checked.errors.end(), own.begin(), own.end());
+  const auto found = checked.errors;
+  checked = hooks_.apply(sdk::hooks::registration_validate, std::move(checked));
+  // Validators add problems; they cannot take one away (a listener that returns a fresh
+  // Registration would otherwise let a refused sign-up through).
+  auto errors = found;
+  for (const auto& e : checked.errors) {
+    bool known = false;
+    for (const auto& f : found) known = known || (f.field == e.field && f.code == e.code);
+    if (!known) errors.push_back(e);
+  }
+  if (!errors.empty()) throw AccountError(std::move(errors));
+  return checked;
+}
+
+std::optional<accounts::Failure> AccountService::check_registration_erased(
+    const accounts::Registration& registration) noexcept {
+  return guarded("checking a registration", [&] { checked(registration); });
+}
+
 std::optional<accounts::Failure> AccountService::register_user_erased(
     const accounts::Registration& registration, db::Transaction* tx, User& out) noexcept {
   return guarded("registering a user", [&] {
-    accounts::Registration checked = registration;
-    auto own = UserStore::check({checked.email, checked.display_name, checked.roles});
-    checked.errors.insert(checked.errors.end(), own.begin(), own.end());
-    checked = hooks_.apply(sdk::hooks::registration_validate, std::move(checked));
-    if (!checked.errors.empty()) throw AccountError(std::move(checked.errors));
+    const auto valid = checked(registration);
     // Validators may normalise the display name; they cannot change the email or grant roles.
-    out = users_.create({registration.email, checked.display_name, registration.roles}, tx);
+    out = users_.create({registration.email, valid.display_name, registration.roles}, tx);
     auto fire = [this, user = out, method = registration.method] {
       hooks_.fire(sdk::hooks::user_registered, sdk::UserRegistered{user, method});
     };
@@ -82,13 +107,19 @@ std::optional<accounts::Failure> AccountService::find_user_by_email_erased(
 std::optional<accounts::Failure> AccountService::sign_in_erased(std::int64_t user_id,
                                                                 std::string_view method,
                                                                 const accounts::Origin& origin,
+                                                                db::Transaction* tx,
                                                                 IssuedSession& out) noexcept {
   return guarded("signing in", [&] {
-    out = sessions_.issue(user_id, origin.user_agent, origin.ip);
-    auto user = users_.find(user_id);
-    if (user)
-      hooks_.fire(sdk::hooks::user_login,
-                  sdk::UserLogin{*user, std::string(method), out.session.id, origin});
+    out = sessions_.issue(user_id, origin.user_agent, origin.ip, tx);
+    auto user = tx != nullptr ? users_.find(user_id, *tx) : users_.find(user_id);
+    if (!user) return;
+    auto fire = [this, login = sdk::UserLogin{*user, std::string(method), out.session.id, origin}] {
+      hooks_.fire(sdk::hooks::user_login, login);
+    };
+    if (tx != nullptr)
+      tx->after_commit(std::move(fire));
+    else
+      fire();
   });
 }
 

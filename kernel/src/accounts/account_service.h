@@ -18,11 +18,16 @@ namespace lore {
 
 class AccountService final : public sdk::accounts::Accounts {
  public:
+  // `shared_cache`: whether `cache` is seen by other processes (Redis). When it is not, the
+  // session cache keeps nothing longer than auth.session_cache_ms, the promised bound on how
+  // long another process may trust a revoked session.
   AccountService(sdk::db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
-                 HookBus& hooks, const ServiceRegistry& services, const AuthConfig& config,
-                 std::shared_ptr<spdlog::logger> log);
+                 bool shared_cache, HookBus& hooks, const ServiceRegistry& services,
+                 const AuthConfig& config, std::shared_ptr<spdlog::logger> log);
 
   // --- sdk::accounts::Accounts --------------------------------------------------------------
+  std::optional<sdk::accounts::Failure> check_registration_erased(
+      const sdk::accounts::Registration& registration) noexcept override;
   std::optional<sdk::accounts::Failure> register_user_erased(
       const sdk::accounts::Registration& registration, sdk::db::Transaction* tx,
       User& out) noexcept override;
@@ -33,6 +38,7 @@ class AccountService final : public sdk::accounts::Accounts {
   std::optional<sdk::accounts::Failure> sign_in_erased(std::int64_t user_id,
                                                        std::string_view method,
                                                        const sdk::accounts::Origin& origin,
+                                                       sdk::db::Transaction* tx,
                                                        IssuedSession& out) noexcept override;
   void sign_in_failed(std::string_view email, std::string_view method, std::string_view reason,
                       const sdk::accounts::Origin& origin) noexcept override;
@@ -55,6 +61,8 @@ class AccountService final : public sdk::accounts::Accounts {
   template <class F>
   std::optional<sdk::accounts::Failure> guarded(const char* what, F&& body) noexcept;
   void forget_sessions_of(std::int64_t user_id);
+  // The registration as validators leave it; throws AccountError with every field at fault.
+  sdk::accounts::Registration checked(const sdk::accounts::Registration& registration);
 
   HookBus& hooks_;
   std::shared_ptr<spdlog::logger> log_;

@@ -66,12 +66,32 @@ Authentication Authenticator::session(std::string_view token) const {
   CachedSession fresh{record->id, record->user_id, sessions_.roles_of(record->user_id),
                       record->expires_at_ms};
   cache_.remember(hash, fresh);
+  // A second look after caching: a logout, suspension or role change that committed after the
+  // first look is seen here (and our entry dropped); one that commits later forgets the entry
+  // itself, after we wrote it. Either way no stale copy outlives the change. Misses are rare
+  // (once a minute per active session), so the extra query is cheap.
+  if (!sessions_.still_as_seen(fresh.session_id, fresh.user_id, fresh.roles)) {
+    cache_.forget({hash});
+    return session_after_change(token);
+  }
   return {Authentication::Outcome::valid, principal_of(fresh)};
+}
+
+Authentication Authenticator::session_after_change(std::string_view token) const {
+  // Answered from the database alone, cached nowhere: the session is changing right now.
+  auto record = sessions_.validate(token);
+  if (!record) return {Authentication::Outcome::invalid, {}};
+  return {Authentication::Outcome::valid,
+          principal_of(CachedSession{record->id, record->user_id,
+                                     sessions_.roles_of(record->user_id), record->expires_at_ms})};
 }
 
 Authentication Authenticator::verified_elsewhere(std::string_view token) const {
   const auto type = sdk::type_name<sdk::auth::TokenVerifier>();
   for (const auto& name : services_.names(sdk::auth::TokenVerifier::kServiceKind)) {
+    // "session" is the kernel's own: a verifier may not pass its callers off as sessions,
+    // which routes trust beyond scopes.
+    if (name == "session") continue;
     auto service = std::static_pointer_cast<sdk::auth::TokenVerifier>(
         services_.find(sdk::auth::TokenVerifier::kServiceKind, type, name));
     if (!service) continue;
@@ -80,7 +100,8 @@ Authentication Authenticator::verified_elsewhere(std::string_view token) const {
     auto check = service->verify(token);
     switch (check.outcome) {
       case sdk::auth::TokenCheck::Outcome::valid:
-        if (check.principal.via.empty()) check.principal.via = name;
+        check.principal.via = name;  // whatever the verifier said
+        check.principal.session_id = 0;
         return {Authentication::Outcome::valid, std::move(check.principal)};
       case sdk::auth::TokenCheck::Outcome::invalid: return {Authentication::Outcome::invalid, {}};
       case sdk::auth::TokenCheck::Outcome::unavailable:

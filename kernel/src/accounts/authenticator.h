@@ -27,6 +27,7 @@ class Authenticator final : public RequestAuthenticator {
 
  private:
   Authentication session(std::string_view token) const;
+  Authentication session_after_change(std::string_view token) const;
   Authentication verified_elsewhere(std::string_view token) const;
 
   SessionStore& sessions_;

@@ -2,7 +2,7 @@
 // in-process layer (auth.session_cache_ms, read without contention) over the site's cache
 // (shared by every process when it is Redis). Keys are token hashes. Tokens are random and
 // never reissued, so "no such session" is remembered too, in the local layer, which keeps a
-// stream of made-up tokens off the database.
+// client that repeats a made-up or revoked token off the database.
 #pragma once
 
 #include <chrono>

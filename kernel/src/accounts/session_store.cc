@@ -38,12 +38,7 @@ SessionStore::SessionStore(db::Database& database, const sdk::Clock& clock, Opti
 std::string SessionStore::hash(std::string_view token) { return sha256_hex(token); }
 
 IssuedSession SessionStore::issue(std::int64_t user_id, std::string_view user_agent,
-                                  std::string_view ip) {
-  auto status =
-      database_.session().query_one("SELECT status FROM lore_users WHERE id = ?", {user_id});
-  if (!status || status->get<std::string>("status") != "active")
-    throw AccountError(status ? "suspended" : "not_found", "",
-                       "no session for a user who is not active");
+                                  std::string_view ip, db::Transaction* outer) {
   unsigned char random[32];  // 256 bits from the OS CSPRNG
   randombytes_buf(random, sizeof random);
   char encoded[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
@@ -55,17 +50,39 @@ IssuedSession SessionStore::issue(std::int64_t user_id, std::string_view user_ag
   const auto now = clock_.now_ms();
   const auto expires = now + options_.lifetime.count();
   auto& s = issued.session;
-  s.id = database_.session().insert(
-      "INSERT INTO lore_sessions (token_hash, user_id, created_at, last_used_at, expires_at, "
-      "user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {hash(issued.token), user_id, now, now, expires, utf8_clipped(user_agent, 255),
-       utf8_clipped(ip, 64)});
   s.user_id = user_id;
   s.created_at_ms = s.last_used_at_ms = now;
   s.expires_at_ms = expires;
   s.user_agent = utf8_clipped(user_agent, 255);
   s.ip = utf8_clipped(ip, 64);
+  auto write = [&](db::Transaction& tx) {
+    // Locks the user's row on MySQL; on SQLite a suspension committed in between makes this
+    // transaction's write fail as a conflict, and it runs again.
+    auto status = tx.query_one(std::string("SELECT status FROM lore_users WHERE id = ?") +
+                                   (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
+                               {user_id});
+    if (!status || status->get<std::string>("status") != "active")
+      throw AccountError(status ? "suspended" : "not_found", "",
+                         status ? "this account is suspended" : "no such user");
+    s.id = tx.insert(
+        "INSERT INTO lore_sessions (token_hash, user_id, created_at, last_used_at, expires_at, "
+        "user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {hash(issued.token), user_id, now, now, expires, s.user_agent, s.ip});
+  };
+  if (outer != nullptr)
+    write(*outer);
+  else
+    database_.transact(write);
   return issued;
+}
+
+bool SessionStore::still_as_seen(std::int64_t session_id, std::int64_t user_id,
+                                 const std::vector<std::string>& roles) {
+  auto row = database_.session().query_one(
+      "SELECT s.id AS id FROM lore_sessions s JOIN lore_users u ON u.id = s.user_id WHERE s.id = "
+      "? AND s.user_id = ? AND s.revoked_at IS NULL AND u.status = 'active'",
+      {session_id, user_id});
+  return row && roles_of(user_id) == roles;
 }
 
 std::optional<SessionRecord> SessionStore::validate(std::string_view token) {

@@ -29,8 +29,15 @@ class SessionStore {
 
   SessionStore(sdk::db::Database& database, const sdk::Clock& clock, Options options);
 
-  // Throws AccountError(suspended or not_found) unless the user is active.
-  IssuedSession issue(std::int64_t user_id, std::string_view user_agent, std::string_view ip);
+  // Throws AccountError(suspended or not_found) unless the user is active. The check and the
+  // insert share one transaction (`tx`, or one of its own), so a suspension committed meanwhile
+  // cannot miss the new session.
+  IssuedSession issue(std::int64_t user_id, std::string_view user_agent, std::string_view ip,
+                      sdk::db::Transaction* tx = nullptr);
+  // Whether the session is still live for an active user holding exactly `roles` (a second look
+  // after caching it: see Authenticator).
+  bool still_as_seen(std::int64_t session_id, std::int64_t user_id,
+                     const std::vector<std::string>& roles);
   // The live session the token belongs to (not revoked, not expired), its expiry slid forward
   // when due; nullopt otherwise. Compares hashes only.
   std::optional<SessionRecord> validate(std::string_view token);

@@ -5,6 +5,7 @@
 
 #include "accounts/account_error.h"
 #include "core/utf8.h"
+#include "lore/sdk/text.h"
 
 namespace lore {
 
@@ -42,6 +43,24 @@ std::optional<std::string> display_name_problem(std::string_view name) {
   return std::nullopt;
 }
 
+// One user with their roles, read through a session or within a transaction.
+template <class Reader>
+std::optional<User> load_user(Reader& reader, std::string_view where, const db::Value& key) {
+  const std::optional<db::Row> row = reader.query_one(
+      "SELECT id, email, display_name, status, created_at, updated_at FROM lore_users WHERE " +
+          std::string(where) + " = ?",
+      {key});
+  if (!row) return std::nullopt;
+  User user{row->get<std::int64_t>("id"),          row->get<std::string>("email"),
+            row->get<std::string>("display_name"), {},
+            row->get<std::string>("status"),       row->get<std::int64_t>("created_at"),
+            row->get<std::int64_t>("updated_at")};
+  const db::Result roles =
+      reader.query("SELECT role FROM lore_user_roles WHERE user_id = ? ORDER BY role", {user.id});
+  for (const db::Row& r : roles) user.roles.push_back(r.get<std::string>("role"));
+  return user;
+}
+
 // Inserts only: a DELETE that finds nothing takes a gap lock on InnoDB, and two sign-ups at
 // once would deadlock on each other's.
 void insert_roles(db::Transaction& tx, std::int64_t id, const std::vector<std::string>& roles,
@@ -66,13 +85,9 @@ std::optional<std::string> UserStore::email_key(std::string_view email) {
   const auto dot = domain.find('.');
   if (domain.empty() || dot == std::string_view::npos || dot == 0 || domain.back() == '.')
     return std::nullopt;
-  std::string key;
-  key.reserve(email.size());
-  for (unsigned char c : email) {
+  for (unsigned char c : email)
     if (c <= 0x20 || c == 0x7f) return std::nullopt;
-    key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c);
-  }
-  return key;
+  return sdk::text::ascii_lower(email);
 }
 
 std::vector<sdk::http::FieldError> UserStore::check(const NewUser& user) {
@@ -115,23 +130,6 @@ User UserStore::create(const NewUser& user, db::Transaction* outer) {
   return database_.transact(write);
 }
 
-std::optional<User> UserStore::load(db::Session& session, std::string_view where,
-                                    const db::Value& key) {
-  auto row = session.query_one(
-      "SELECT id, email, display_name, status, created_at, updated_at FROM lore_users WHERE " +
-          std::string(where) + " = ?",
-      {key});
-  if (!row) return std::nullopt;
-  User user{row->get<std::int64_t>("id"),          row->get<std::string>("email"),
-            row->get<std::string>("display_name"), {},
-            row->get<std::string>("status"),       row->get<std::int64_t>("created_at"),
-            row->get<std::int64_t>("updated_at")};
-  for (const auto& r :
-       session.query("SELECT role FROM lore_user_roles WHERE user_id = ? ORDER BY role", {user.id}))
-    user.roles.push_back(r.get<std::string>("role"));
-  return user;
-}
-
 void UserStore::load_roles(db::Session& session, std::vector<User>& users) {
   if (users.empty()) return;
   std::string sql = "SELECT user_id, role FROM lore_user_roles WHERE user_id IN (";
@@ -157,10 +155,9 @@ std::vector<User> UserStore::list(const UserQuery& query) {
   if (!query.email_prefix.empty()) {
     // A prefix match on the indexed key; LIKE's wildcards in the prefix are escaped.
     std::string pattern;
-    for (char c : query.email_prefix) {
-      const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      if (lower == '%' || lower == '_' || lower == '!') pattern += '!';
-      pattern += lower;
+    for (char c : sdk::text::ascii_lower(query.email_prefix)) {
+      if (c == '%' || c == '_' || c == '!') pattern += '!';
+      pattern += c;
     }
     sql += " AND email_key LIKE ? ESCAPE '!'";
     params.emplace_back(pattern + "%");
@@ -207,14 +204,18 @@ void UserStore::keep_an_admin(db::Transaction& tx, std::int64_t id) {
 
 std::optional<User> UserStore::find(std::int64_t id) {
   auto session = database_.session();
-  return load(session, "id", id);
+  return load_user(session, "id", id);
+}
+
+std::optional<User> UserStore::find(std::int64_t id, db::Transaction& tx) {
+  return load_user(tx, "id", id);
 }
 
 std::optional<User> UserStore::find_by_email(std::string_view email) {
   const auto key = email_key(email);
   if (!key) return std::nullopt;
   auto session = database_.session();
-  return load(session, "email_key", *key);
+  return load_user(session, "email_key", *key);
 }
 
 User UserStore::set_roles(std::int64_t id, const std::vector<std::string>& roles) {
@@ -235,10 +236,11 @@ User UserStore::set_status(std::int64_t id, std::string_view status) {
     throw AccountError("invalid_status", "status", "status is 'active' or 'suspended'");
   const auto now = clock_.now_ms();
   database_.transact([&](db::Transaction& tx) {
+    // Before the update: afterwards the user no longer looks like an active admin.
+    if (status == "suspended") keep_an_admin(tx, id);
     if (tx.execute("UPDATE lore_users SET status = ?, updated_at = ? WHERE id = ?",
                    {status, now, id}) == 0)
       throw AccountError("not_found", "", "no user " + std::to_string(id));
-    if (status == "suspended") keep_an_admin(tx, id);
     // A suspended user is signed out everywhere at once, in the same transaction.
     if (status == "suspended")
       tx.execute("UPDATE lore_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",

@@ -49,6 +49,7 @@ class UserStore {
   // Users matching `query`, by id, at most query.limit.
   std::vector<User> list(const UserQuery& query);
   std::optional<User> find(std::int64_t id);
+  std::optional<User> find(std::int64_t id, sdk::db::Transaction& tx);
   std::optional<User> find_by_email(std::string_view email);
   // Replaces the user's roles; throws AccountError(invalid_role), (not_found), or
   // (last_admin) when it would leave the site without an active admin.
@@ -63,8 +64,6 @@ class UserStore {
   static std::optional<std::string> email_key(std::string_view email);
 
  private:
-  std::optional<User> load(sdk::db::Session& session, std::string_view where,
-                           const sdk::db::Value& key);
   User found(std::int64_t id);  // find, or AccountError(not_found)
   // Throws AccountError(last_admin) unless an active admin other than `id` exists. Locks what it
   // reads on MySQL, so two admins demoting each other at once cannot both succeed.

@@ -1,6 +1,5 @@
 // The kernel's account routes, the same whatever auth method signed the user in: who am I,
 // sign out, my sessions. Signing up and in are the auth plugins' routes.
-#include <charconv>
 
 #include "accounts/account_service.h"
 #include "core/kernel.h"

@@ -74,7 +74,7 @@ void Kernel::register_admin_routes() {
       "change at once. Refused (409 last_admin) when it would leave no active admin.",
       "users:write", [&accounts](const sh::Request& request) {
         const auto id = user_id_param(request);
-        const auto body = json_object_body(request);
+        const auto body = sh::parse_json_object_body(request);
         std::vector<sh::FieldError> errors;
         auto roles = string_list_field(body, "roles", errors);
         if (!errors.empty()) throw sh::invalid_fields(std::move(errors));

@@ -67,8 +67,9 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   hooks_ = std::make_unique<HookBus>(HookBus::Options{config_.hook_timing_sample_every, 32});
   routes_ = std::make_unique<RouteTable>();
   services_ = std::make_unique<ServiceRegistry>();
-  accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_, *hooks_, *services_,
-                                               config_.auth, named_logger("auth"));
+  accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_,
+                                               config_.cache_url.rfind("redis://", 0) == 0, *hooks_,
+                                               *services_, config_.auth, named_logger("auth"));
   switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
   plugins_ =
       std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,
@@ -203,8 +204,10 @@ void Kernel::reload(KernelConfig config) {
   config.auth = config_.auth;
   config.log.access = config_.log.access;
   config.hook_timing_sample_every = config_.hook_timing_sample_every;
+  // Read the switches before anything changes: if the database is down the reload fails whole.
+  auto effective = has_switches_ ? PluginSwitches::overlay(config, switches_->load()) : config;
   config_ = std::move(config);
-  plugins_->apply(effective_config());
+  plugins_->apply(effective);
   spdlog::info("configuration reloaded; running plugins: {}", plugins_->running().size());
 }
 

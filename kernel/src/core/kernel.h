@@ -70,8 +70,8 @@ class Kernel {
   MigrationRunner& migrations() noexcept { return *migrations_; }
   AccountService& accounts() noexcept { return *accounts_; }
   // Turns a plugin on or off at run time and remembers it in the database (lore_plugin_switches),
-  // above what the configuration says, until the switch is changed again. Returns the plugin's
-  // state afterwards; throws sdk::http::Error(404) for a plugin nobody has heard of.
+  // above what the configuration says, until the switch is changed again. Throws
+  // sdk::http::Error(404) for a plugin nobody has heard of.
   void switch_plugin(const std::string& name, bool enabled, std::int64_t by_user);
   const std::vector<Migration>& kernel_migrations() const noexcept { return kernel_migrations_; }
   const KernelConfig& config() const noexcept { return config_; }

@@ -19,14 +19,8 @@ void Kernel::add_route(sdk::RouteSpec spec,
         try {
           return handler(request);
         } catch (...) {
-          auto response = sdk::detail::current_exception_response();
-          if (response.status >= 500 && response.error &&
-              response.error->code == sdk::detail::kUnhandledCode) {
-            spdlog::error("kernel route {} failed (request {}): {}", request.path,
-                          request.request_id, response.error->details.dump());
-            response.error->details = nullptr;  // the cause is for the log
-          }
-          return response;
+          // The pipeline logs an internal error's cause and strips it from the answer.
+          return sdk::detail::current_exception_response();
         }
       });
   if (!status) throw std::logic_error(status.message());

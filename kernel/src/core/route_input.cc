@@ -1,31 +1,22 @@
 #include "core/route_input.h"
 
-#include <charconv>
+#include "lore/sdk/text.h"
 
 namespace lore {
 
 namespace sh = sdk::http;
 
-namespace {
-
-std::optional<std::int64_t> positive(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-  return value;
-}
-
-}  // namespace
+using sdk::text::positive_integer;
 
 std::optional<std::int64_t> id_param(const sh::Request& request, std::string_view name) {
-  return positive(request.param(name));
+  return positive_integer(request.param(name));
 }
 
 Page page_of(const sh::Request& request, int fallback, int max,
              std::vector<sh::FieldError>& errors) {
   Page page{fallback, 0};
   if (auto limit = request.query_param("limit")) {
-    auto value = positive(*limit);
+    auto value = positive_integer(*limit);
     if (!value || *value > max)
       errors.push_back({"limit", "out_of_range",
                         "limit must be a whole number from 1 to " + std::to_string(max)});
@@ -33,20 +24,13 @@ Page page_of(const sh::Request& request, int fallback, int max,
       page.limit = static_cast<int>(*value);
   }
   if (auto cursor = request.query_param("cursor")) {
-    auto value = positive(*cursor);
+    auto value = positive_integer(*cursor);
     if (!value)
       errors.push_back({"cursor", "invalid_cursor", "cursor must be a next_cursor from a page"});
     else
       page.after_id = *value;
   }
   return page;
-}
-
-nlohmann::json json_object_body(const sh::Request& request) {
-  auto body = sh::parse_json_body(request);
-  if (!body.is_object())
-    throw sh::invalid_fields({{"body", "invalid_type", "the body must be a JSON object"}});
-  return body;
 }
 
 std::optional<std::vector<std::string>> string_list_field(const nlohmann::json& body,

@@ -25,9 +25,6 @@ struct Page {
 Page page_of(const sdk::http::Request& request, int fallback, int max,
              std::vector<sdk::http::FieldError>& errors);
 
-// The body as a JSON object, or 400 (invalid_json / invalid_request).
-nlohmann::json json_object_body(const sdk::http::Request& request);
-
 // A list of strings at `field`, or a FieldError appended to `errors`.
 std::optional<std::vector<std::string>> string_list_field(
     const nlohmann::json& body, const std::string& field,

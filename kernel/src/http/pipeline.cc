@@ -111,7 +111,14 @@ std::optional<sh::Response> Pipeline::admit(PreparedRequest& prepared) const {
   Authentication auth;
   if (!token.empty() && authenticator_ != nullptr) auth = authenticator_->authenticate(token);
   if (auth.outcome == Authentication::Outcome::valid) request.principal = auth.principal;
-  if (access.kind() == Kind::anonymous) return std::nullopt;  // a bad token is ignored here
+  if (access.kind() == Kind::anonymous) {
+    // A bad token is ignored here, and so is a credential the route's scope does not cover: a
+    // handler never sees a principal the rules below would have refused.
+    if (request.principal && request.principal->via != "session" &&
+        (spec.scope.empty() || !request.principal->has_scope(spec.scope)))
+      request.principal.reset();
+    return std::nullopt;
+  }
 
   switch (auth.outcome) {
     case Authentication::Outcome::valid: break;
@@ -217,7 +224,15 @@ sh::Response Pipeline::complete(PreparedRequest& prepared) const noexcept {
     response = sh::Response::failure(500, "internal", "internal error");
   }
   if (response.status >= 500 && response.error &&
-      response.error->code == sdk::Routes::kUnhandledCode && prepared.route->owner != "kernel") {
+      response.error->code == sdk::Routes::kUnhandledCode && prepared.route->owner == "kernel") {
+    // The kernel's own failure (e.g. in an ownership lookup): logged, never shown, not counted.
+    spdlog::error(
+        "kernel route {} failed (request {}): {}", prepared.route->spec.path,
+        prepared.request.request_id,
+        response.error->details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    response.error->details = nullptr;
+  } else if (response.status >= 500 && response.error &&
+             response.error->code == sdk::Routes::kUnhandledCode) {
     try {
       const auto& details = response.error->details;
       const std::string cause =

@@ -18,3 +18,4 @@
 #include "lore/sdk/services.h"
 #include "lore/sdk/settings.h"
 #include "lore/sdk/status.h"
+#include "lore/sdk/text.h"

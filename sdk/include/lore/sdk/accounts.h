@@ -98,7 +98,15 @@ struct Failure {
   std::string code;
   std::string message;
   std::vector<http::FieldError> fields;
+  // A concurrent change got in the way: the caller's transaction should run again.
+  bool retry = false;
 
+  // Thrown on the plugin's side: a retryable failure as db::Error(conflict), so that
+  // Database::transact runs the transaction again; anything else as the HTTP answer.
+  [[noreturn]] void raise() const {
+    if (retry) throw db::Error(db::ErrorKind::conflict, message);
+    throw error();
+  }
   http::Error error() const {
     return http::Error(
         status, code, message,
@@ -111,6 +119,8 @@ class Accounts {
   virtual ~Accounts() = default;
 
   // --- erased interface, implemented by the kernel; never throws ------------------------------
+  virtual std::optional<Failure> check_registration_erased(
+      const Registration& registration) noexcept = 0;
   virtual std::optional<Failure> register_user_erased(const Registration& registration,
                                                       db::Transaction* tx, User& out) noexcept = 0;
   virtual std::optional<Failure> find_user_erased(std::int64_t id,
@@ -118,7 +128,7 @@ class Accounts {
   virtual std::optional<Failure> find_user_by_email_erased(std::string_view email,
                                                            std::optional<User>& out) noexcept = 0;
   virtual std::optional<Failure> sign_in_erased(std::int64_t user_id, std::string_view method,
-                                                const Origin& origin,
+                                                const Origin& origin, db::Transaction* tx,
                                                 IssuedSession& out) noexcept = 0;
   virtual void sign_in_failed(std::string_view email, std::string_view method,
                               std::string_view reason, const Origin& origin) noexcept = 0;
@@ -128,37 +138,44 @@ class Accounts {
 
   // --- typed interface: throws http::Error (answered as its status by a route) --------------
   //
+  // Checks a sign-up as register_user would (the kernel's rules, then registration.validate
+  // listeners) and writes nothing: 400 with every field at fault, including registration.errors.
+  void check_registration(const Registration& registration) {
+    if (auto failure = check_registration_erased(registration)) failure->raise();
+  }
   // Validates (email, display name, roles, then registration.validate listeners) and stores the
   // user. Inside `tx` when given, so the method can store its credential in the same
   // transaction; user.registered fires after that transaction commits. 400 with every field at
   // fault, 409 duplicate_email.
   User register_user(const Registration& registration, db::Transaction* tx = nullptr) {
     User user;
-    if (auto failure = register_user_erased(registration, tx, user)) throw failure->error();
+    if (auto failure = register_user_erased(registration, tx, user)) failure->raise();
     return user;
   }
   std::optional<User> find_user(std::int64_t id) {
     std::optional<User> user;
-    if (auto failure = find_user_erased(id, user)) throw failure->error();
+    if (auto failure = find_user_erased(id, user)) failure->raise();
     return user;
   }
   // By email, case-insensitively; nullopt also for a malformed address.
   std::optional<User> find_user_by_email(std::string_view email) {
     std::optional<User> user;
-    if (auto failure = find_user_by_email_erased(email, user)) throw failure->error();
+    if (auto failure = find_user_by_email_erased(email, user)) failure->raise();
     return user;
   }
-  // A new session for a user the method has authenticated; fires user.login. 403 suspended.
-  IssuedSession sign_in(std::int64_t user_id, std::string_view method, const Origin& origin) {
+  // A new session for a user the method has authenticated; fires user.login (after `tx`
+  // commits, when given). 403 suspended. Pass the transaction in which the method re-read the
+  // credential it checked, so that a concurrent password change cannot slip in between.
+  IssuedSession sign_in(std::int64_t user_id, std::string_view method, const Origin& origin,
+                        db::Transaction* tx = nullptr) {
     IssuedSession issued;
-    if (auto failure = sign_in_erased(user_id, method, origin, issued)) throw failure->error();
+    if (auto failure = sign_in_erased(user_id, method, origin, tx, issued)) failure->raise();
     return issued;
   }
   // Revokes every live session of the user but `keep_session_id` (0: all); returns how many.
   std::int64_t revoke_sessions(std::int64_t user_id, std::int64_t keep_session_id = 0) {
     std::int64_t revoked = 0;
-    if (auto failure = revoke_sessions_erased(user_id, keep_session_id, revoked))
-      throw failure->error();
+    if (auto failure = revoke_sessions_erased(user_id, keep_session_id, revoked)) failure->raise();
     return revoked;
   }
 };

@@ -55,7 +55,9 @@ class AuthMethod {
   static constexpr std::string_view kServiceKind = "auth.method";
   virtual ~AuthMethod() = default;
   // Checks `credentials` (method-specific JSON, e.g. {"email","password"}). Fires
-  // user.login_failed on refusal; does not sign in (call Accounts::sign_in for a session).
+  // user.login_failed when it refuses someone (unknown_user, wrong_secret, suspended,
+  // rate_limited), not for malformed input or an outage; does not sign in (call
+  // Accounts::sign_in for a session).
   virtual Verdict authenticate(const nlohmann::json& credentials,
                                const accounts::Origin& origin) noexcept = 0;
 };
@@ -71,7 +73,8 @@ class TokenVerifier {
   static constexpr std::string_view kServiceKind = "auth.token";
   virtual ~TokenVerifier() = default;
   // Tokens starting with this prefix are this verifier's (e.g. "lore_key_"); the kernel's
-  // sessions use "lore_" followed by 43 base64url characters.
+  // sessions use "lore_" followed by 43 base64url characters. The kernel sets the principal's
+  // `via` to the name the verifier was provided under (never "session", which is refused).
   virtual std::string_view prefix() const noexcept = 0;
   virtual TokenCheck verify(std::string_view token) noexcept = 0;
 };

@@ -29,7 +29,7 @@ using ReadinessReport = std::vector<ReadinessCheck>;
 
 struct UserRegistered {
   accounts::User user;
-  std::string method;  // the auth method that signed them up, or "admin"
+  std::string method;  // the auth method that signed them up, e.g. "password"
 };
 
 struct UserLogin {

@@ -164,4 +164,35 @@ inline nlohmann::json parse_json_body(const Request& request) {
   }
 }
 
+// The body as a JSON object, or 400 (invalid_json, or invalid_request naming "body").
+inline nlohmann::json parse_json_object_body(const Request& request) {
+  auto body = parse_json_body(request);
+  if (!body.is_object())
+    throw invalid_fields({{"body", "invalid_type", "the body must be a JSON object"}});
+  return body;
+}
+
+// The string at `field` of a JSON object, or nullopt with a FieldError appended (required,
+// invalid_type, too_long past `max_bytes`): collect them all, then throw invalid_fields.
+inline std::optional<std::string> string_field(const nlohmann::json& body, const std::string& field,
+                                               std::size_t max_bytes,
+                                               std::vector<FieldError>& errors) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) {
+    errors.push_back({field, "required", field + " is required"});
+    return std::nullopt;
+  }
+  if (!it->is_string()) {
+    errors.push_back({field, "invalid_type", field + " must be a string"});
+    return std::nullopt;
+  }
+  auto value = it->get<std::string>();
+  if (value.size() > max_bytes) {
+    errors.push_back(
+        {field, "too_long", field + " must be at most " + std::to_string(max_bytes) + " bytes"});
+    return std::nullopt;
+  }
+  return value;
+}
+
 }  // namespace lore::sdk::http

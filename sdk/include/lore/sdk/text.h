@@ -1,0 +1,28 @@
+// Small text helpers every route needs, shared so that kernel and plugins parse alike.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lore::sdk::text {
+
+// ASCII letters lowered, every other byte kept: how emails and keys are compared.
+inline std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// A whole decimal number above zero (an id, a limit, a cursor), or nullopt.
+inline std::optional<std::int64_t> positive_integer(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace lore::sdk::text
