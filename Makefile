@@ -60,6 +60,7 @@ bench: build
 	scripts/install-deps.sh test
 	bench/run.sh
 	bench/storage.sh
+	bench/auth.sh
 
 format:
 ifneq ($(FORMAT_DIRS),)

@@ -107,17 +107,19 @@ cpu_ticks() {
 CLK_TCK="$(getconf CLK_TCK)"
 
 declare -A RPS P50 P99 ERRORS CPU_US BUSY
-# measure KEY URL PID: wrk against URL served by PID, results under KEY.
+# measure KEY URL PID [WRK_ARGS...]: wrk against URL served by PID, results under KEY; extra
+# arguments go to wrk (e.g. -H 'Authorization: Bearer ...' or -s script.lua).
 measure() {
   local key="$1" url="$2" pid="$3" out="$WORK/wrk-$1.txt" ticks_before ticks_after requests
   local compilers_before compilers_after
+  shift 3
   if [[ "$WARMUP" != 0 ]]; then
-    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" "$url" >/dev/null
   fi
-  echo "-- [$key] wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency $url"
+  echo "-- [$key] wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency $* $url"
   compilers_before="$(count_compilers)"
   ticks_before="$(cpu_ticks "$pid")"
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" | tee "$out"
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" | tee "$out"
   ticks_after="$(cpu_ticks "$pid")"
   compilers_after="$(count_compilers)"
   echo

@@ -51,21 +51,25 @@ Authentication Authenticator::authenticate(std::string_view token) const noexcep
 }
 
 Authentication Authenticator::session(std::string_view token) const {
+  const auto now = clock_.now_ms();
+  // An expired copy is a miss: the database may have slid the expiry since.
+  if (auto local = cache_.find_local(token)) {
+    if (!local->live()) return {Authentication::Outcome::invalid, {}};
+    if (local->expires_at_ms > now) return {Authentication::Outcome::valid, principal_of(*local)};
+  }
   const auto hash = SessionStore::hash(token);
-  if (auto cached = cache_.find(hash)) {
-    if (!cached->live()) return {Authentication::Outcome::invalid, {}};
-    // An expired copy is a miss: the database may have slid the expiry since.
-    if (cached->expires_at_ms > clock_.now_ms())
-      return {Authentication::Outcome::valid, principal_of(*cached)};
+  if (auto shared = cache_.find_shared(token, hash)) {
+    if (!shared->live()) return {Authentication::Outcome::invalid, {}};
+    if (shared->expires_at_ms > now) return {Authentication::Outcome::valid, principal_of(*shared)};
   }
   auto record = sessions_.validate(token);
   if (!record) {
-    cache_.remember(hash, CachedSession{});
+    cache_.remember(token, hash, CachedSession{});
     return {Authentication::Outcome::invalid, {}};
   }
   CachedSession fresh{record->id, record->user_id, sessions_.roles_of(record->user_id),
                       record->expires_at_ms};
-  cache_.remember(hash, fresh);
+  cache_.remember(token, hash, fresh);
   // A second look after caching: a logout, suspension or role change that committed after the
   // first look is seen here (and our entry dropped); one that commits later forgets the entry
   // itself, after we wrote it. Either way no stale copy outlives the change. Misses are rare
