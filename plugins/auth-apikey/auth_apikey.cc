@@ -195,7 +195,7 @@ class Keys final : public auth::TokenVerifier {
     auto hash = id ? store_.revoke(*id) : std::nullopt;
     if (!hash) throw http::Error(404, "not_found", "no live API key with this id");
     cache_.erase("keys", *hash);  // every process sharing the cache stops accepting it now
-    return http::Response::text("", 204, "application/json");
+    return http::Response::no_content();
   }
 
  private:

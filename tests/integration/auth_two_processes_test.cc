@@ -76,7 +76,12 @@ TEST_F(TwoProcesses, ShareSessionsAndSignInLimits) {
   // Made on the first, valid on the second; logged out on the second, refused on the first.
   EXPECT_EQ(me(1, token).status, 200);
   EXPECT_EQ(me(0, token).status, 200);
-  EXPECT_EQ(post(1, "/api/v1/auth/logout", nlohmann::json::object(), token).status, 204);
+  const auto logout = post(1, "/api/v1/auth/logout", nlohmann::json::object(), token);
+  EXPECT_EQ(logout.status, 204);
+  // No content: no type and no length either (RFC 9110), and the connection stays usable.
+  EXPECT_EQ(logout.header("content-type"), "");
+  EXPECT_EQ(logout.header("content-length"), "");
+  EXPECT_TRUE(logout.body.empty());
   EXPECT_EQ(me(0, token).status, 401);
 
   // Three wrong attempts, spread over both processes, use up the account's window...

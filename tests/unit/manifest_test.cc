@@ -373,6 +373,8 @@ TEST_F(ValidateSettings, ValueProblems) {
       {"count: '3'", "lore.yaml:1:8: plugins.greeter.settings.count: expected an integer, got '3'"},
       {"count: 0", "lore.yaml:1:8: plugins.greeter.settings.count: expected at least 1, got 0"},
       {"count: 11", "lore.yaml:1:8: plugins.greeter.settings.count: expected at most 10, got 11"},
+      {"count: 100000000",
+       "lore.yaml:1:8: plugins.greeter.settings.count: expected at most 10, got 100000000"},
       {"ratio: high",
        "lore.yaml:1:8: plugins.greeter.settings.ratio: expected a number, got 'high'"},
       {"ratio: 1.5", "lore.yaml:1:8: plugins.greeter.settings.ratio: expected at most 1, got 1.5"},

@@ -37,7 +37,7 @@ void Kernel::register_account_routes() {
       sh::Access::authenticated, "", [&accounts](const sh::Request& request) {
         const auto& principal = *request.principal;
         accounts.revoke_session(principal.session_id, principal.user_id);
-        return sh::Response::text("", 204, "application/json");
+        return sh::Response::no_content();
       });
 
   add(sh::Method::get, "/api/v1/me/sessions",
@@ -70,7 +70,7 @@ void Kernel::register_account_routes() {
           /*admins_too=*/false),
       "", [&accounts](const sh::Request& request) {
         accounts.revoke_session(*id_param(request, "id"), request.principal->user_id);
-        return sh::Response::text("", 204, "application/json");
+        return sh::Response::no_content();
       });
 }
 

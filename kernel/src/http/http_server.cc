@@ -118,14 +118,19 @@ void send(const std::shared_ptr<Tcp::Peer>& peer, const sh::Response& response, 
   out += std::to_string(response.status);
   out += ' ';
   out += Http::codeString(code);
-  out += "\r\nContent-Type: ";
-  if (allowed_header("Content-Type", response.content_type)) {
-    out += response.content_type;
-  } else {
-    spdlog::warn("response content type dropped: it contains a line break");
-    out += "application/octet-stream";
-  }
   out += "\r\n";
+  // 204 carries no content, so neither a type nor a length (RFC 9110 8.6, 15.3.5).
+  const bool no_content = response.status == 204;
+  if (!no_content && !response.content_type.empty()) {
+    out += "Content-Type: ";
+    if (allowed_header("Content-Type", response.content_type)) {
+      out += response.content_type;
+    } else {
+      spdlog::warn("response content type dropped: it contains a line break");
+      out += "application/octet-stream";
+    }
+    out += "\r\n";
+  }
   for (const auto& [name, value] : response.headers) {
     if (!allowed_header(name, value)) {
       spdlog::warn("response header '{}' dropped: line breaks and framing headers are refused",
@@ -135,10 +140,13 @@ void send(const std::shared_ptr<Tcp::Peer>& peer, const sh::Response& response, 
     out.append(name).append(": ").append(value).append("\r\n");
   }
   out += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
-  out += "Content-Length: ";
-  out += std::to_string(response.body.size());
-  out += "\r\n\r\n";
-  out += response.body;
+  if (!no_content) {
+    out += "Content-Length: ";
+    out += std::to_string(response.body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  if (!no_content) out += response.body;
   const auto size = out.size();
   try {
     // The connection was marked idle when its request arrived (finish_incoming), on the reactor

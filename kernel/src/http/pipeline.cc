@@ -138,7 +138,8 @@ std::optional<sh::Response> Pipeline::admit(PreparedRequest& prepared) const {
   if (principal.via != "session" && (spec.scope.empty() || !principal.has_scope(spec.scope)))
     return sh::Response::failure(403, "insufficient_scope",
                                  spec.scope.empty()
-                                     ? "this route cannot be called with a " + principal.via
+                                     ? "this route needs a signed-in session; a '" + principal.via +
+                                           "' credential cannot call it"
                                      : "this route needs the scope '" + spec.scope + "'");
   const bool admin = principal.has_role("admin");
   switch (access.kind()) {

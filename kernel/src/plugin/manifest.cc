@@ -1,5 +1,6 @@
 #include "plugin/manifest.h"
 
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -72,9 +73,13 @@ std::optional<nlohmann::json> read_value(const SettingSpec& spec, const YAML::No
   }
   const bool sized =
       spec.type == SettingSpec::Type::string || spec.type == SettingSpec::Type::string_list;
+  // Whole numbers in full (100000000, not 1e+08): they are what the user typed.
   auto fmt = [](double d) {
     std::ostringstream s;
-    s << d;
+    if (d == std::floor(d) && std::fabs(d) < 9.0e15)
+      s << static_cast<std::int64_t>(d);
+    else
+      s << d;
     return s.str();
   };
   if (spec.min && measure < *spec.min) {

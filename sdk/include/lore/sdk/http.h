@@ -146,6 +146,13 @@ struct Response {
     r.body = std::move(body);
     return r;
   }
+  // 204: done, nothing to say (sent without a body, a type or a length).
+  static Response no_content() {
+    Response r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  }
   static Response failure(int status, std::string code, std::string message,
                           nlohmann::json details = nullptr) {
     Response r;
