@@ -121,6 +121,15 @@ std::optional<ApiKey> ApiKeyStore::find_live(std::string_view secret) {
   return key_of(*row);
 }
 
+std::vector<std::string> ApiKeyStore::unrevoked_hashes(std::int64_t user_id) {
+  std::vector<std::string> out;
+  for (const auto& row : database_.session().query(
+           "SELECT key_hash FROM auth_apikey_keys WHERE user_id = ? AND revoked_at IS NULL",
+           {user_id}))
+    out.push_back(row.get<std::string>("key_hash"));
+  return out;
+}
+
 void ApiKeyStore::touch(std::int64_t id) {
   const auto now = clock_.now_ms();
   // Conditional, so a busy key costs one write a minute, not one per request.

@@ -44,6 +44,8 @@ class ApiKeyStore {
   std::optional<std::string> revoke(std::int64_t id);
   // The live key (not revoked, not expired) whose secret is `secret`.
   std::optional<ApiKey> find_live(std::string_view secret);
+  // The hashes of the user's keys that are not revoked (to forget them in caches).
+  std::vector<std::string> unrevoked_hashes(std::int64_t user_id);
   // Records a use, at most once a minute per key.
   void touch(std::int64_t id);
 

@@ -190,6 +190,12 @@ class Keys final : public auth::TokenVerifier {
     return http::Response::json({{"api_keys", items}, {"next_cursor", next}});
   }
 
+  // A key acts as its user: once the user's roles or status change, no process may keep
+  // trusting a cached copy that carries the old ones.
+  void forget_keys_of(std::int64_t user_id) {
+    for (const auto& hash : store_.unrevoked_hashes(user_id)) cache_.erase("keys", hash);
+  }
+
   http::Response revoke(const http::Request& request) {
     auto id = positive_integer(request.param("id"));
     auto hash = id ? store_.revoke(*id) : std::nullopt;
@@ -224,6 +230,8 @@ class AuthApiKey {
   Status start(Context& ctx) {
     auto keys = std::make_shared<Keys>(ctx);
     if (auto s = ctx.services().provide<auth::TokenVerifier>("api_key", keys); !s) return s;
+    ctx.hooks().on(hooks::user_changed,
+                   [keys](const UserChanged& event) { keys->forget_keys_of(event.user.id); });
     auto add = [&](http::Method method, std::string path, std::string summary, auto handler) {
       RouteSpec spec;
       spec.method = method;

@@ -34,6 +34,13 @@ std::string unique(const std::string& stem) {
   return stem + std::to_string(random() % 1000000000);
 }
 
+// A valid address no other test run uses (per-IP counters may live in a shared Redis).
+std::string random_ipv4(int first_octet) {
+  static std::mt19937 random{std::random_device{}()};
+  return std::to_string(first_octet) + "." + std::to_string(random() % 256) + "." +
+         std::to_string(random() % 256) + "." + std::to_string(1 + random() % 254);
+}
+
 class AuthFlow : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
@@ -42,7 +49,8 @@ class AuthFlow : public ::testing::TestWithParam<Dialect> {
     ip_ = unique("10.0.") + ".1";  // rate limits count per IP: each test has its own
   }
 
-  void Start(const std::string& password_settings = "") {
+  void Start(const std::string& password_settings = "",
+             const std::vector<std::string>& overrides = {}) {
     std::string extra = db_->yaml();
     // MariaDB runs with the shared Redis cache, as a production site would.
     if (const char* redis = std::getenv("LORE_TEST_REDIS_URL");
@@ -53,8 +61,9 @@ class AuthFlow : public ::testing::TestWithParam<Dialect> {
         "  hello: { enabled: true }\n  auth-apikey: { enabled: true }\n  auth-password:\n"
         "    enabled: true\n";
     if (!password_settings.empty()) plugins += "    settings: {" + password_settings + "}\n";
-    kernel_ = std::make_unique<Kernel>(config_from_yaml(kernel_yaml(0, plugins, extra)),
-                                       KernelOptions{.serve_http = false, .clock = &clock_});
+    kernel_ = std::make_unique<Kernel>(
+        parse_kernel_config(kernel_yaml(0, plugins, extra), "test.yaml", overrides),
+        KernelOptions{.serve_http = false, .clock = &clock_});
     kernel_->start();
     ASSERT_EQ(state_of(*kernel_, "auth-password"), "running")
         << reason_of(*kernel_, "auth-password");
@@ -300,6 +309,37 @@ TEST_P(AuthFlow, SignInAttemptsAreLimitedPerAccountAndPerIp) {
   EXPECT_EQ(Login(email).status, 200);
 }
 
+TEST_P(AuthFlow, BehindATrustedProxyEachClientHasItsOwnLimit) {
+  // Every request arrives from the proxy, which names the client in X-Forwarded-For.
+  const auto proxy = random_ipv4(10);
+  Start("login_attempts_per_account: 100, login_attempts_per_ip: 2, login_window_s: 60",
+        {"server.trusted_proxies=[\"" + proxy + "\"]"});
+  const auto email = unique("proxied") + "@example.com";
+  ASSERT_EQ(Register(email).status, 201);
+  const auto wrong_password = nlohmann::json{{"email", email}, {"password", "wrong wrong"}}.dump();
+  const auto login = [&](const std::string& peer, const std::string& forwarded_for) {
+    return call_api(*kernel_, {Method::post,
+                               "/api/v1/auth/login",
+                               wrong_password,
+                               "",
+                               peer,
+                               {{"x-forwarded-for", forwarded_for}}})
+        .status;
+  };
+  const auto ann = random_ipv4(198), bob = random_ipv4(198);
+  EXPECT_EQ(login(proxy, ann), 401);
+  EXPECT_EQ(login(proxy, ann), 401);
+  EXPECT_EQ(login(proxy, ann), 429) << "Ann used her 2 attempts";
+  // Another client behind the same proxy has its own count.
+  EXPECT_EQ(login(proxy, bob), 401);
+  // A client cannot choose its address: what it wrote left of the proxy's entry is ignored.
+  EXPECT_EQ(login(proxy, random_ipv4(203) + ", " + ann), 429);
+  // The header from a peer that is not a proxy is not believed: the peer is the client.
+  EXPECT_EQ(login(random_ipv4(192), bob), 401);
+  EXPECT_EQ(login(proxy, bob), 401) << "Bob has used 1 of 2, not 2";
+  EXPECT_EQ(login(proxy, bob), 429);
+}
+
 TEST_P(AuthFlow, PasswordChangeSignsOutEveryOtherSession) {
   Start();
   const auto email = unique("pat") + "@example.com";
@@ -465,6 +505,17 @@ TEST_P(AuthFlow, AdminsSwitchPluginsAtRunTimeAndTheSwitchOutlivesTheProcess) {
   ASSERT_EQ(on.status, 200) << on.body;
   EXPECT_EQ(on.body["plugin"]["state"], "running");
   EXPECT_EQ(Call(Method::get, "/api/v1/hello").status, 200);
+
+  // Clearing the switch hands the decision back to the file (which enables hello), at once.
+  ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/hello/disable", nullptr, admin).status, 200);
+  const auto cleared = Call(Method::delete_, "/api/v1/admin/plugins/hello/switch", nullptr, admin);
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(cleared.body["plugin"]["state"], "running");
+  EXPECT_EQ(Call(Method::get, "/api/v1/hello").status, 200);
+  EXPECT_TRUE(kernel_->plugin_switches().empty());
+  const auto again = Call(Method::delete_, "/api/v1/admin/plugins/hello/switch", nullptr, admin);
+  EXPECT_EQ(again.status, 404);
+  EXPECT_EQ(again.message(), "plugin 'hello' has no run-time switch");
 }
 
 TEST_P(AuthFlow, ApiKeysActAsTheirUserWithinTheirScopes) {
@@ -520,6 +571,24 @@ TEST_P(AuthFlow, ApiKeysActAsTheirUserWithinTheirScopes) {
           .body["key"]
           .get<std::string>();
   EXPECT_EQ(Call(Method::get, "/api/v1/admin/users", nullptr, learner_key).code(), "forbidden");
+
+  // A key follows its user at once, cached or not: a new role counts from the next request,
+  // a suspension refuses the key from the next request (user.changed drops cached copies).
+  EXPECT_EQ(Call(Method::put, "/api/v1/admin/users/" + std::to_string(learner_id) + "/roles",
+                 {{"roles", {"admin"}}}, admin)
+                .status,
+            200);
+  EXPECT_EQ(Call(Method::get, "/api/v1/admin/users?limit=1", nullptr, learner_key).status, 200);
+  EXPECT_EQ(Call(Method::put, "/api/v1/admin/users/" + std::to_string(learner_id) + "/roles",
+                 {{"roles", {"learner"}}}, admin)
+                .status,
+            200);
+  EXPECT_EQ(Call(Method::get, "/api/v1/admin/users", nullptr, learner_key).code(), "forbidden");
+  EXPECT_EQ(Call(Method::post, "/api/v1/admin/users/" + std::to_string(learner_id) + "/suspend",
+                 nullptr, admin)
+                .status,
+            200);
+  EXPECT_EQ(Call(Method::get, "/api/v1/admin/users", nullptr, learner_key).code(), "invalid_token");
 
   // Listed without secrets, with the last use; revoked at once.
   const auto listed = Call(Method::get, "/api/v1/admin/api-keys", nullptr, admin);

@@ -37,6 +37,7 @@ const std::map<std::string, Expected>& expectations() {
       {"GET /api/v1/plugins", {"role:admin", "plugins:read"}},
       {"POST /api/v1/admin/plugins/{name}/enable", {"role:admin", "plugins:write"}},
       {"POST /api/v1/admin/plugins/{name}/disable", {"role:admin", "plugins:write"}},
+      {"DELETE /api/v1/admin/plugins/{name}/switch", {"role:admin", "plugins:write"}},
       {"GET /api/v1/me", {"authenticated", "profile"}},
       {"POST /api/v1/auth/logout", {"authenticated", ""}},
       {"GET /api/v1/me/sessions", {"authenticated", ""}},

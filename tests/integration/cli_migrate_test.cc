@@ -169,6 +169,48 @@ TEST_P(CliMigrate, UninstallRefusesAnEnabledPlugin) {
   }
 }
 
+TEST_P(CliMigrate, RunTimeSwitchesAreListedHonouredAndCleared) {
+  const auto disabled = hello_disabled();
+  ASSERT_EQ(run_lore({"migrate", "-c", disabled}).first, 0);
+  auto [none_status, none] = run_lore({"plugins", "switches", "-c", disabled});
+  EXPECT_EQ(none_status, 0) << none;
+  EXPECT_THAT(none, HasSubstr("no run-time switches"));
+  // An admin switched hello on through the API (user 7), whatever the file says.
+  with_database([](sdk::db::Database& database) {
+    database.session().execute(
+        "INSERT INTO lore_plugin_switches (name, enabled, changed_by, changed_at) "
+        "VALUES ('hello', 1, 7, 1764547200000)");
+  });
+  auto [listed_status, listed] = run_lore({"plugins", "switches", "-c", disabled});
+  EXPECT_EQ(listed_status, 0) << listed;
+  EXPECT_THAT(
+      listed,
+      HasSubstr("hello                on        7          2025-12-01T00:00:00.000Z  disabled"));
+  EXPECT_THAT(listed, HasSubstr("disabled"));
+
+  // It will run at the next start, so migrate brings its tables, and uninstall refuses.
+  auto [migrated_status, migrated] = run_lore({"migrate", "-c", disabled});
+  EXPECT_EQ(migrated_status, 0) << migrated;
+  EXPECT_THAT(migrated, HasSubstr("  applied hello 0001_create_visits\n"));
+  EXPECT_TRUE(table_exists("hello_visits"));
+  auto [refused_status, refused] =
+      run_lore({"plugins", "uninstall", "hello", "-c", disabled, "--yes"});
+  EXPECT_NE(refused_status, 0) << refused;
+  EXPECT_THAT(refused, HasSubstr("error: plugin hello is switched on at run time"));
+  EXPECT_TRUE(table_exists("hello_visits"));
+
+  // Cleared, the file decides again: hello is disabled, and can be uninstalled.
+  auto [cleared_status, cleared] = run_lore({"plugins", "clear-switch", "hello", "-c", disabled});
+  EXPECT_EQ(cleared_status, 0) << cleared;
+  EXPECT_THAT(cleared, HasSubstr("hello: switch cleared"));
+  auto [again_status, again] = run_lore({"plugins", "clear-switch", "hello", "-c", disabled});
+  EXPECT_EQ(again_status, 1) << again;
+  EXPECT_THAT(again, HasSubstr("error: plugin hello has no run-time switch"));
+  auto [gone_status, gone] = run_lore({"plugins", "uninstall", "hello", "-c", disabled, "--yes"});
+  EXPECT_EQ(gone_status, 0) << gone;
+  EXPECT_FALSE(table_exists("hello_visits"));
+}
+
 TEST_P(CliMigrate, UninstallNeedsConfirmationThenDropsAndForgets) {
   const auto enabled = hello_enabled();
   const auto disabled = hello_disabled();

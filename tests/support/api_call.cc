@@ -45,6 +45,7 @@ ApiAnswer call_api(Kernel& kernel, const ApiCall& call) {
   r.remote_address = call.ip;
   r.headers["user-agent"] = "lore-tests";
   if (!call.token.empty()) r.headers["authorization"] = "Bearer " + call.token;
+  for (const auto& [name, value] : call.headers) r.headers[name] = value;
   r.body = call.body;
   ApiAnswer a;
   a.raw = kernel.handle(std::move(r));

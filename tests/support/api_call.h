@@ -2,6 +2,7 @@
 // parsed: what the integration tests of routes need.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct ApiCall {
   std::string body;   // sent as is
   std::string token;  // Authorization: Bearer <token> when not empty
   std::string ip = "127.0.0.1";
+  std::map<std::string, std::string> headers = {};  // more headers, names in lower case
 };
 
 ApiAnswer call_api(Kernel& kernel, const ApiCall& call);

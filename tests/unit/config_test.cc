@@ -23,7 +23,7 @@ using ::testing::UnorderedElementsAre;
 
 constexpr const char* kServerKeys =
     "host, port, threads, workers, max_queue, max_body_bytes, header_timeout_ms, "
-    "body_timeout_ms, keepalive_timeout_ms, shutdown_grace_ms";
+    "body_timeout_ms, keepalive_timeout_ms, shutdown_grace_ms, trusted_proxies";
 constexpr const char* kTopKeys =
     "server, database, cache, auth, log, plugin_paths, plugin_policy, hooks, plugins";
 
@@ -283,6 +283,23 @@ TEST(KernelConfig, WrongTypesAndRanges) {
     SCOPED_TRACE(c.yaml);
     EXPECT_THAT(Problems(c.yaml), ElementsAre(c.problem));
   }
+}
+
+TEST(KernelConfig, TrustedProxiesAreAddressesOrRanges) {
+  const auto config =
+      Parse("server:\n  trusted_proxies: [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n");
+  EXPECT_THAT(config.server.trusted_proxies, ElementsAre("127.0.0.1", "10.0.0.0/8", "::1"));
+  EXPECT_THAT(Parse("").server.trusted_proxies, IsEmpty());
+
+  const auto problems =
+      Problems("server:\n  trusted_proxies:\n    - 10.0.0.1\n    - 10.0.0.300/8\n    - nginx\n");
+  ASSERT_THAT(problems, SizeIs(2));
+  EXPECT_THAT(problems[0],
+              StartsWith("lore.yaml:4:7: server.trusted_proxies[1]: '10.0.0.300/8' is not an IP "
+                         "address or CIDR range"));
+  EXPECT_THAT(problems[1], StartsWith("lore.yaml:5:7: server.trusted_proxies[2]: 'nginx'"));
+  EXPECT_THAT(Problems("server:\n  trusted_proxies: 10.0.0.1\n"),
+              ElementsAre(HasSubstr("server.trusted_proxies: expected a list")));
 }
 
 TEST(KernelConfig, QuotedNumbersAndBooleansAreStrings) {

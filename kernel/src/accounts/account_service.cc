@@ -147,6 +147,7 @@ void AccountService::forget_sessions_of(std::int64_t user_id) {
 User AccountService::set_roles(std::int64_t user_id, const std::vector<std::string>& roles) {
   auto user = users_.set_roles(user_id, roles);
   forget_sessions_of(user_id);  // their principals carry the old roles
+  announce_change(user, "roles");
   return user;
 }
 
@@ -155,7 +156,17 @@ User AccountService::set_status(std::int64_t user_id, std::string_view status) {
   auto hashes = sessions_.live_hashes(user_id);
   auto user = users_.set_status(user_id, status);
   cache_.forget(hashes);
+  announce_change(user, "status");
   return user;
+}
+
+void AccountService::announce_change(const User& user, std::string change) noexcept {
+  // The change is committed: a listener's failure is its own and must not undo the answer.
+  try {
+    hooks_.fire(sdk::hooks::user_changed, sdk::UserChanged{user, std::move(change)});
+  } catch (const std::exception& e) {
+    log_->error("announcing a change to user {} failed: {}", user.id, e.what());
+  }
 }
 
 bool AccountService::revoke_session(std::int64_t session_id, std::int64_t user_id) {

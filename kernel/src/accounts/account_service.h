@@ -61,6 +61,8 @@ class AccountService final : public sdk::accounts::Accounts {
   template <class F>
   std::optional<sdk::accounts::Failure> guarded(const char* what, F&& body) noexcept;
   void forget_sessions_of(std::int64_t user_id);
+  // Fires user.changed, so that plugins drop what they cache about the user.
+  void announce_change(const User& user, std::string change) noexcept;
   // The registration as validators leave it; throws AccountError with every field at fault.
   sdk::accounts::Registration checked(const sdk::accounts::Registration& registration);
 

@@ -12,10 +12,11 @@ namespace {
 constexpr std::string_view kSessionPrefix = "lore_";
 constexpr std::size_t kSessionTokenLength = 5 + 43;  // prefix + 32 bytes in unpadded base64url
 
-sdk::http::Principal principal_of(const CachedSession& s) {
+// Takes the session by value: callers hand over their copy, so the roles move, not copy.
+sdk::http::Principal principal_of(CachedSession s) {
   sdk::http::Principal p;
   p.user_id = s.user_id;
-  p.roles = s.roles;
+  p.roles = std::move(s.roles);
   p.via = "session";
   p.session_id = s.session_id;
   return p;
@@ -55,12 +56,14 @@ Authentication Authenticator::session(std::string_view token) const {
   // An expired copy is a miss: the database may have slid the expiry since.
   if (auto local = cache_.find_local(token)) {
     if (!local->live()) return {Authentication::Outcome::invalid, {}};
-    if (local->expires_at_ms > now) return {Authentication::Outcome::valid, principal_of(*local)};
+    if (local->expires_at_ms > now)
+      return {Authentication::Outcome::valid, principal_of(std::move(*local))};
   }
   const auto hash = SessionStore::hash(token);
   if (auto shared = cache_.find_shared(token, hash)) {
     if (!shared->live()) return {Authentication::Outcome::invalid, {}};
-    if (shared->expires_at_ms > now) return {Authentication::Outcome::valid, principal_of(*shared)};
+    if (shared->expires_at_ms > now)
+      return {Authentication::Outcome::valid, principal_of(std::move(*shared))};
   }
   auto record = sessions_.validate(token);
   if (!record) {
@@ -78,7 +81,7 @@ Authentication Authenticator::session(std::string_view token) const {
     cache_.forget({hash});
     return session_after_change(token);
   }
-  return {Authentication::Outcome::valid, principal_of(fresh)};
+  return {Authentication::Outcome::valid, principal_of(std::move(fresh))};
 }
 
 Authentication Authenticator::session_after_change(std::string_view token) const {

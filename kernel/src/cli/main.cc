@@ -18,6 +18,7 @@
 #include "core/logging.h"
 #include "hooks/hook_bus.h"
 #include "lore/sdk/abi.h"
+#include "lore/sdk/clock.h"
 #include "plugin/plugin_manager.h"
 #include "storage/connection_pool.h"
 #include "storage/migration.h"
@@ -168,7 +169,9 @@ int migrate(const CommonOptions& options, bool dry_run) {
   std::map<std::string, std::string> skipped;
   std::vector<std::pair<std::string, std::vector<lore::Migration>>> components;
   components.emplace_back("kernel", kernel.kernel_migrations());
-  for (const auto& m : lore::PluginManager::startable_manifests(config, skipped))
+  // A plugin switched on at run time (admin API) runs at the next start: its tables too.
+  for (const auto& m :
+       lore::PluginManager::startable_manifests(kernel.config_with_switches(), skipped))
     components.emplace_back(
         m.name, lore::load_migrations(m.directory / "migrations", m.name, kernel.pool().dialect()));
   std::cout << "database " << kernel.pool().address().redacted() << "\n";
@@ -216,6 +219,15 @@ int uninstall_plugin(const CommonOptions& options, const std::string& name, bool
     return 1;
   }
   lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
+  for (const auto& s : kernel.plugin_switches())
+    if (s.name == name && s.enabled) {
+      std::cerr << "error: plugin " << name
+                << " is switched on at run time (POST /api/v1/admin/plugins/" << name
+                << "/enable); disable it there, or clear the switch with `lore plugins "
+                   "clear-switch "
+                << name << "` if the configuration disables it, first\n";
+      return 1;
+    }
   auto& runner = kernel.migrations();
   const auto tables = runner.owned_tables(name);
   const auto status = runner.status(name, {});
@@ -245,6 +257,46 @@ int uninstall_plugin(const CommonOptions& options, const std::string& name, bool
   for (const auto& table : runner.uninstall(name)) std::cout << "dropped " << table << "\n";
   std::cout << name << " uninstalled\n";
   return 0;
+}
+
+// Run-time switches (the admin API's enable/disable), which win over the configuration file.
+int list_switches(const CommonOptions& options) {
+  lore::KernelConfig config = load(options);
+  lore::configure_logging("warn");
+  lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
+  const auto switches = kernel.plugin_switches();
+  if (switches.empty()) {
+    std::cout << "no run-time switches: the configuration decides for every plugin\n";
+    return 0;
+  }
+  std::printf("%-20s %-9s %-10s %-25s %s\n", "NAME", "SWITCH", "BY USER", "CHANGED AT",
+              "CONFIGURATION SAYS");
+  for (const auto& s : switches) {
+    const auto it = config.plugins.find(s.name);
+    const char* file = it == config.plugins.end() ? "not listed"
+                       : it->second.enabled       ? "enabled"
+                                                  : "disabled";
+    std::printf("%-20s %-9s %-10s %-25s %s\n", s.name.c_str(), s.enabled ? "on" : "off",
+                s.changed_by ? std::to_string(s.changed_by).c_str() : "-",
+                lore::sdk::rfc3339(s.changed_at_ms).c_str(), file);
+  }
+  return 0;
+}
+
+// Forgets one switch, so the configuration decides again (at the next start or reload of
+// running servers; an admin's DELETE /api/v1/admin/plugins/{name}/switch applies at once).
+int clear_switch(const CommonOptions& options, const std::string& name) {
+  lore::KernelConfig config = load(options);
+  lore::configure_logging("warn");
+  lore::Kernel kernel(config, lore::KernelOptions{.serve_http = false});
+  if (kernel.clear_plugin_switch(name)) {
+    std::cout << name
+              << ": switch cleared; the configuration decides at the next start or "
+                 "reload (SIGHUP)\n";
+    return 0;
+  }
+  std::cerr << "error: plugin " << name << " has no run-time switch\n";
+  return 1;
 }
 
 // Creates an account from the command line: how a site gets its first admin before any sign-in
@@ -296,6 +348,14 @@ int main(int argc, char** argv) {
   bool uninstall_yes = false;
   uninstall_cmd->add_option("name", uninstall_name, "The plugin")->required();
   uninstall_cmd->add_flag("--yes", uninstall_yes, "Do not ask for confirmation");
+  auto* switches_cmd = plugins_cmd->add_subcommand(
+      "switches", "List run-time switches (admin API enable/disable), which win over the file");
+  add_common(switches_cmd, options);
+  auto* clear_switch_cmd = plugins_cmd->add_subcommand(
+      "clear-switch", "Forget a plugin's run-time switch so the configuration decides again");
+  add_common(clear_switch_cmd, options);
+  std::string switch_name;
+  clear_switch_cmd->add_option("name", switch_name, "The plugin")->required();
   auto* admin_cmd = app.add_subcommand("admin", "Administration from the command line");
   admin_cmd->require_subcommand(1);
   auto* create_user_cmd = admin_cmd->add_subcommand("create-user", "Create an account");
@@ -323,6 +383,8 @@ int main(int argc, char** argv) {
     if (*serve_cmd) return serve(options);
     if (*check_cmd) return check_config(options);
     if (*uninstall_cmd) return uninstall_plugin(options, uninstall_name, uninstall_yes);
+    if (*switches_cmd) return list_switches(options);
+    if (*clear_switch_cmd) return clear_switch(options, switch_name);
     if (*plugins_cmd) return list_plugins(options, as_json);
     if (*migrate_cmd) return migrate(options, dry_run);
     if (*create_user_cmd)

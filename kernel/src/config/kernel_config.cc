@@ -6,6 +6,7 @@
 #include "cache/redis_cache.h"
 #include "config/env_interpolation.h"
 #include "config/yaml_checker.h"
+#include "http/trusted_proxies.h"
 #include "storage/database_url.h"
 
 namespace lore {
@@ -65,9 +66,10 @@ void read_server(YAML::Node node, YamlChecker& c, ServerConfig& s) {
               "one with `lore admin create-user --email E --role admin --token`)");
     node.remove("admin_token");
   }
-  if (!c.map(node, "server",
-             {"host", "port", "threads", "workers", "max_queue", "max_body_bytes",
-              "header_timeout_ms", "body_timeout_ms", "keepalive_timeout_ms", "shutdown_grace_ms"}))
+  if (!c.map(
+          node, "server",
+          {"host", "port", "threads", "workers", "max_queue", "max_body_bytes", "header_timeout_ms",
+           "body_timeout_ms", "keepalive_timeout_ms", "shutdown_grace_ms", "trusted_proxies"}))
     return;
   if (auto n = node["host"]) {
     if (auto v = c.string(n, "server.host")) s.host = *v;
@@ -98,6 +100,19 @@ void read_server(YAML::Node node, YamlChecker& c, ServerConfig& s) {
                              Timeout{"shutdown_grace_ms", &s.shutdown_grace_ms}}) {
     if (auto n = node[key]) {
       if (auto v = c.integer(n, std::string("server.") + key, 0, 3600 * 1000)) *target = *v;
+    }
+  }
+  if (auto n = node["trusted_proxies"]) {
+    if (auto entries = c.string_list(n, "server.trusted_proxies")) {
+      bool all_good = true;
+      for (std::size_t i = 0; i < entries->size(); ++i) {
+        std::string error;
+        if (!TrustedProxies::parse({(*entries)[i]}, error)) {
+          c.problem(n[i], "server.trusted_proxies[" + std::to_string(i) + "]", error);
+          all_good = false;
+        }
+      }
+      if (all_good) s.trusted_proxies = *entries;
     }
   }
 }

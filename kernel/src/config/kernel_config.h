@@ -21,6 +21,8 @@ struct ServerConfig {
   std::int64_t body_timeout_ms = 30000;
   std::int64_t keepalive_timeout_ms = 60000;
   std::int64_t shutdown_grace_ms = 10000;
+  // Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client.
+  std::vector<std::string> trusted_proxies;
 
   bool operator==(const ServerConfig&) const = default;
 };

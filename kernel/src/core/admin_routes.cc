@@ -116,6 +116,20 @@ void Kernel::register_admin_routes() {
           throw sh::Error(404, "not_found", "no plugin named '" + name + "'");
         });
   }
+
+  add(sh::Method::delete_, "/api/v1/admin/plugins/{name}/switch",
+      "Forgets the run-time switch of a plugin: the configuration file decides again, now and at "
+      "every start. Answers the plugin's state.",
+      "plugins:write", [this](const sh::Request& request) {
+        const auto name = request.param("name");
+        if (!clear_plugin_switch(name))
+          throw sh::Error(404, "not_found", "plugin '" + name + "' has no run-time switch");
+        spdlog::info("plugin {} switch cleared by user {}", name, request.principal->user_id);
+        for (const auto& p : plugins_->status())
+          if (p.name == name) return sh::Response::json({{"plugin", plugin_json(p)}});
+        // Switched on, never configured, now gone: nothing runs under that name.
+        return sh::Response::json({{"plugin", {{"name", name}, {"state", "absent"}}}});
+      });
 }
 
 }  // namespace lore

@@ -87,9 +87,13 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
         bus->fire(started ? sdk::hooks::plugin_started : sdk::hooks::plugin_stopped,
                   sdk::PluginLifecycleEvent{name, version});
       });
+  std::string proxies_error;  // the configuration checked the entries already
+  auto proxies = TrustedProxies::parse(config_.server.trusted_proxies, proxies_error);
+  if (!proxies) throw std::invalid_argument("server.trusted_proxies: " + proxies_error);
   pipeline_ = std::make_unique<Pipeline>(
       *routes_, &accounts_->authenticator(),
-      PipelineOptions{static_cast<std::size_t>(config_.server.max_body_bytes), config_.log.access},
+      PipelineOptions{static_cast<std::size_t>(config_.server.max_body_bytes), config_.log.access,
+                      std::move(*proxies)},
       [manager](const std::string& plugin, const std::string& what) {
         manager->report_failure(plugin, what);
       },
@@ -117,6 +121,7 @@ void Kernel::declare_kernel_hooks() {
   hooks_->declare(sdk::hooks::user_registered);
   hooks_->declare(sdk::hooks::user_login);
   hooks_->declare(sdk::hooks::user_login_failed);
+  hooks_->declare(sdk::hooks::user_changed);
   hooks_->declare(sdk::hooks::registration_validate);
 }
 
@@ -136,6 +141,29 @@ void Kernel::switch_plugin(const std::string& name, bool enabled, std::int64_t b
   plugins_->apply(effective_config());
 }
 
+bool Kernel::clear_plugin_switch(const std::string& name) {
+  std::lock_guard lock(apply_mutex_);
+  if (!switches_table_exists() || !switches_->clear(name)) return false;
+  spdlog::info("plugin {}: run-time switch cleared; the configuration decides", name);
+  if (running_) plugins_->apply(effective_config());  // offline (the CLI): at the next start
+  return true;
+}
+
+bool Kernel::switches_table_exists() {
+  const auto owned = migrations_->owned_tables("kernel");
+  return std::find(owned.begin(), owned.end(), "lore_plugin_switches") != owned.end();
+}
+
+std::vector<PluginSwitches::Switch> Kernel::plugin_switches() {
+  if (!switches_table_exists()) return {};
+  return switches_->list();
+}
+
+KernelConfig Kernel::config_with_switches() {
+  if (!switches_table_exists()) return config_;
+  return PluginSwitches::overlay(config_, switches_->load());
+}
+
 sdk::db::Database& Kernel::database() noexcept { return *database_; }
 
 void Kernel::start() {
@@ -151,8 +179,7 @@ void Kernel::start() {
   }
   spdlog::info("database: {} ({})", pool_->address().redacted(), pool_->server_version());
   // Only a kernel built with other migrations (a test's) lacks the table.
-  const auto owned = migrations_->owned_tables("kernel");
-  has_switches_ = std::find(owned.begin(), owned.end(), "lore_plugin_switches") != owned.end();
+  has_switches_ = switches_table_exists();
   {
     std::lock_guard lock(apply_mutex_);
     plugins_->apply(effective_config());

@@ -20,13 +20,13 @@
 #include "lore/sdk/clock.h"
 #include "lore/sdk/database.h"
 #include "lore/sdk/http.h"
+#include "plugin/plugin_switches.h"
 #include "storage/migration.h"
 
 namespace lore {
 
 class PluginManager;
 class AccountService;
-class PluginSwitches;
 class ConnectionPool;
 class PooledDatabase;
 class MigrationRunner;
@@ -73,6 +73,13 @@ class Kernel {
   // above what the configuration says, until the switch is changed again. Throws
   // sdk::http::Error(404) for a plugin nobody has heard of.
   void switch_plugin(const std::string& name, bool enabled, std::int64_t by_user);
+  // Forgets a plugin's run-time switch, so the configuration decides again: now when the kernel
+  // runs, at its next start otherwise. False when it had none.
+  bool clear_plugin_switch(const std::string& name);
+  // The stored switches, and the configuration with them laid over it. Usable before start()
+  // (the command line reads them); none before the kernel's schema has the table.
+  std::vector<PluginSwitches::Switch> plugin_switches();
+  KernelConfig config_with_switches();
   const std::vector<Migration>& kernel_migrations() const noexcept { return kernel_migrations_; }
   const KernelConfig& config() const noexcept { return config_; }
 
@@ -90,6 +97,7 @@ class Kernel {
   // plugin's (http::Error as its status, database outages as 503), internal errors logged.
   void add_route(sdk::RouteSpec spec,
                  std::function<sdk::http::Response(const sdk::http::Request&)> handler);
+  bool switches_table_exists();
   // The configuration with the run-time plugin switches laid over it.
   KernelConfig effective_config() const;
 

@@ -5,6 +5,7 @@
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -75,6 +76,12 @@ sh::Request convert(const Http::Request& in, sh::Method method) {
   // per header costs more than the rest of the conversion.
   thread_local std::ostringstream value;
   for (const auto& header : in.headers().list()) {
+    // Every signed-in request carries this one: its value is kept as sent, no stream needed.
+    if (std::strcmp(header->name(), Http::Header::Authorization::Name) == 0) {
+      out.headers.emplace("authorization",
+                          static_cast<const Http::Header::Authorization&>(*header).value());
+      continue;
+    }
     value.str(std::string());
     value.clear();
     header->write(value);

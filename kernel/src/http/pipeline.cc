@@ -110,7 +110,7 @@ std::optional<sh::Response> Pipeline::admit(PreparedRequest& prepared) const {
   const auto token = bearer_token(request);
   Authentication auth;
   if (!token.empty() && authenticator_ != nullptr) auth = authenticator_->authenticate(token);
-  if (auth.outcome == Authentication::Outcome::valid) request.principal = auth.principal;
+  if (auth.outcome == Authentication::Outcome::valid) request.principal = std::move(auth.principal);
   if (access.kind() == Kind::anonymous) {
     // A bad token is ignored here, and so is a credential the route's scope does not cover: a
     // handler never sees a principal the rules below would have refused.
@@ -170,6 +170,9 @@ PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
         incoming && acceptable_request_id(*incoming) ? *incoming : new_request_id();
     prepared.request = std::move(request);
     auto& req = prepared.request;
+    if (!options_.trusted_proxies.empty())
+      req.remote_address = options_.trusted_proxies.client_address(req.remote_address,
+                                                                   req.header("x-forwarded-for"));
 
     if (req.body.size() > options_.max_body_bytes) {
       prepared.response = sh::Response::failure(

@@ -11,6 +11,7 @@
 
 #include "http/request_authenticator.h"
 #include "http/route_table.h"
+#include "http/trusted_proxies.h"
 #include "lore/sdk/http.h"
 
 namespace spdlog {
@@ -22,6 +23,7 @@ namespace lore {
 struct PipelineOptions {
   std::size_t max_body_bytes = 1 << 20;
   bool access_log = true;
+  TrustedProxies trusted_proxies;
 };
 
 // Counts a request of a route as in flight for as long as it lives.

@@ -17,6 +17,20 @@ std::map<std::string, bool> PluginSwitches::load() {
   return out;
 }
 
+std::vector<PluginSwitches::Switch> PluginSwitches::list() {
+  std::vector<Switch> out;
+  for (const auto& row : database_.session().query(
+           "SELECT name, enabled, changed_by, changed_at FROM lore_plugin_switches ORDER BY name"))
+    out.push_back({row.get<std::string>("name"), row.get<bool>("enabled"),
+                   row.get_optional<std::int64_t>("changed_by").value_or(0),
+                   row.get<std::int64_t>("changed_at")});
+  return out;
+}
+
+bool PluginSwitches::clear(const std::string& name) {
+  return database_.session().execute("DELETE FROM lore_plugin_switches WHERE name = ?", {name}) > 0;
+}
+
 void PluginSwitches::set(const std::string& name, bool enabled, std::int64_t by_user) {
   const auto sql = db::upsert_sql(database_.dialect(), "lore_plugin_switches",
                                   {"name", "enabled", "changed_by", "changed_at"}, {"name"},

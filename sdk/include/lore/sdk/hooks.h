@@ -39,6 +39,11 @@ struct UserLogin {
   accounts::Origin origin;
 };
 
+struct UserChanged {
+  accounts::User user;  // as it is now
+  std::string change;   // "roles" or "status"
+};
+
 struct LoginFailed {
   std::string email;  // as given; it may belong to nobody
   std::string method;
@@ -66,6 +71,10 @@ inline constexpr Action<UserLogin> user_login{
 inline constexpr Action<LoginFailed> user_login_failed{
     "user.login_failed",
     "After a sign-in was refused (unknown user, wrong secret, suspended, rate limited)."};
+inline constexpr Action<UserChanged> user_changed{
+    "user.changed",
+    "After an admin's change to a user's roles or status committed. The kernel has forgotten the "
+    "user's cached sessions already; drop whatever else you cache about the user (credentials)."};
 inline constexpr Filter<accounts::Registration> registration_validate{
     "registration.validate",
     "Before a user is stored: add to `errors` to refuse the sign-up with a 400 naming the field; "
