@@ -8,6 +8,8 @@
 #include "lore/sdk/cache.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/context.h"
+#include "lore/sdk/course_type.h"
+#include "lore/sdk/courses.h"
 #include "lore/sdk/database.h"
 #include "lore/sdk/hook_bus.h"
 #include "lore/sdk/hooks.h"
