@@ -11,6 +11,7 @@
 #include <set>
 
 #include "accounts/account_service.h"
+#include "catalog/catalog_service.h"
 #include "http/route_table.h"
 #include "support/api_call.h"
 #include "support/in_process.h"
@@ -48,6 +49,19 @@ const std::map<std::string, Expected>& expectations() {
       {"PUT /api/v1/admin/users/{id}/roles", {"role:admin", "users:write"}},
       {"POST /api/v1/admin/users/{id}/suspend", {"role:admin", "users:write"}},
       {"POST /api/v1/admin/users/{id}/activate", {"role:admin", "users:write"}},
+      // catalog
+      {"GET /api/v1/courses", {"anonymous", ""}},
+      {"GET /api/v1/courses/{course}", {"anonymous", ""}},
+      {"POST /api/v1/courses", {"role:creator", "courses:write"}},
+      {"PATCH /api/v1/courses/{course}", {"owner", "courses:write"}},
+      {"POST /api/v1/courses/{course}/publish", {"owner", "courses:write"}},
+      {"POST /api/v1/courses/{course}/archive", {"owner", "courses:write"}},
+      {"GET /api/v1/courses/{course}/items/{item}", {"anonymous", ""}},
+      {"POST /api/v1/courses/{course}/items/{item}/progress", {"authenticated", ""}},
+      {"GET /api/v1/me/library", {"authenticated", "library"}},
+      {"POST /api/v1/admin/courses/{course}/entitlements", {"role:admin", "entitlements:write"}},
+      {"DELETE /api/v1/admin/courses/{course}/entitlements/{user}",
+       {"role:admin", "entitlements:write"}},
       // auth-password
       {"POST /api/v1/auth/register", {"anonymous", ""}},
       {"POST /api/v1/auth/login", {"anonymous", ""}},
@@ -77,11 +91,12 @@ class AuthorizationMatrix : public ::testing::TestWithParam<sdk::db::Dialect> {
         std::make_unique<Kernel>(config_from_yaml(kernel_yaml(0,
                                                               "  hello: { enabled: true }\n"
                                                               "  auth-password: { enabled: true }\n"
-                                                              "  auth-apikey: { enabled: true }\n",
+                                                              "  auth-apikey: { enabled: true }\n"
+                                                              "  course-basic: { enabled: true }\n",
                                                               db_->yaml())),
                                  KernelOptions{.serve_http = false});
     kernel_->start();
-    for (const auto* plugin : {"hello", "auth-password", "auth-apikey"})
+    for (const auto* plugin : {"hello", "auth-password", "auth-apikey", "course-basic"})
       ASSERT_EQ(state_of(*kernel_, plugin), "running") << reason_of(*kernel_, plugin);
     auto& users = kernel_->accounts().users();
     for (const auto& [name, role] : {std::pair{"learner", "learner"}, std::pair{"other", "learner"},
@@ -121,12 +136,23 @@ TEST_P(AuthorizationMatrix, EveryRouteDeclaresTheExpectedRule) {
 
 TEST_P(AuthorizationMatrix, EveryRouteAnswersEveryCallerAsItsRuleSays) {
   // Resources owned by "learner", made fresh for each call of an owner route.
+  const auto learners_course = [&] {
+    static int made = 0;
+    const nlohmann::json body = {{"type", "basic"},
+                                 {"title", "Course " + std::to_string(++made)},
+                                 {"price", {{"amount_minor", 100}, {"currency", "CNY"}}},
+                                 {"content", {{"items", {{{"id", "one"}, {"title", "One"}}}}}}};
+    return std::to_string(kernel_->catalog().create(body, ids_.at("learner")).id);
+  };
   const std::map<std::string, std::function<std::string()>> owned_resource = {
       {"DELETE /api/v1/me/sessions/{id}",
        [&] {
          return std::to_string(
              kernel_->accounts().sessions().issue(ids_.at("learner"), "matrix", "").session.id);
        }},
+      {"PATCH /api/v1/courses/{course}", learners_course},
+      {"POST /api/v1/courses/{course}/publish", learners_course},
+      {"POST /api/v1/courses/{course}/archive", learners_course},
   };
   // What a parameter is set to elsewhere: something that names nothing, so no call changes
   // anybody (the handlers answer 404 for it, which is not the gate's answer).

@@ -7,6 +7,7 @@
 #include "accounts/account_service.h"
 #include "cache/memory_cache.h"
 #include "cache/redis_cache.h"
+#include "catalog/catalog_service.h"
 #include "core/clocks.h"
 #include "core/logging.h"
 #include "http/http_server.h"
@@ -70,6 +71,7 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_,
                                                config_.cache_url.rfind("redis://", 0) == 0, *hooks_,
                                                *services_, config_.auth, named_logger("auth"));
+  catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *services_, *hooks_);
   switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
   plugins_ =
       std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,
@@ -102,6 +104,7 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   register_kernel_routes();
   register_account_routes();
   register_admin_routes();
+  register_catalog_routes();
 }
 
 Kernel::~Kernel() {
@@ -122,6 +125,10 @@ void Kernel::declare_kernel_hooks() {
   hooks_->declare(sdk::hooks::user_login);
   hooks_->declare(sdk::hooks::user_login_failed);
   hooks_->declare(sdk::hooks::user_changed);
+  hooks_->declare(sdk::hooks::course_published);
+  hooks_->declare(sdk::hooks::lesson_completed);
+  hooks_->declare(sdk::hooks::course_completed);
+  hooks_->declare(sdk::hooks::progress_updated);
   hooks_->declare(sdk::hooks::registration_validate);
 }
 

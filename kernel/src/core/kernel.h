@@ -27,6 +27,7 @@ namespace lore {
 
 class PluginManager;
 class AccountService;
+class CatalogService;
 class ConnectionPool;
 class PooledDatabase;
 class MigrationRunner;
@@ -69,6 +70,7 @@ class Kernel {
   ConnectionPool& pool() noexcept { return *pool_; }
   MigrationRunner& migrations() noexcept { return *migrations_; }
   AccountService& accounts() noexcept { return *accounts_; }
+  CatalogService& catalog() noexcept { return *catalog_; }
   // Turns a plugin on or off at run time and remembers it in the database (lore_plugin_switches),
   // above what the configuration says, until the switch is changed again. Throws
   // sdk::http::Error(404) for a plugin nobody has heard of.
@@ -92,6 +94,7 @@ class Kernel {
   void register_kernel_routes();
   void register_account_routes();
   void register_admin_routes();
+  void register_catalog_routes();
   void declare_kernel_hooks();
   // Every kernel route goes through here: owned by "kernel", exceptions answered like a
   // plugin's (http::Error as its status, database outages as 503), internal errors logged.
@@ -114,6 +117,7 @@ class Kernel {
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<ServiceRegistry> services_;
   std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<CatalogService> catalog_;
   std::unique_ptr<PluginSwitches> switches_;
   std::unique_ptr<PluginManager> plugins_;
   // Serialises changes to the running plugin set (SIGHUP reloads, admin switches).

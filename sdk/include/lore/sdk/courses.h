@@ -43,6 +43,24 @@ struct Course {
   bool archived() const noexcept { return status == "archived"; }
 };
 
+// How the API shows a catalog entry (lists, the course page, the library).
+inline void to_json(nlohmann::json& out, const Course& c) {
+  out = {{"id", c.id},
+         {"slug", c.slug},
+         {"type", c.type},
+         {"title", c.title},
+         {"summary", c.summary},
+         {"cover_url", c.cover_url},
+         {"tags", c.tags},
+         {"price", {{"amount_minor", c.price.amount_minor}, {"currency", c.price.currency}}},
+         {"creator_id", c.creator_id},
+         {"status", c.status},
+         {"created_at", rfc3339(c.created_at_ms)},
+         {"updated_at", rfc3339(c.updated_at_ms)},
+         {"published_at", c.published_at_ms ? nlohmann::json(rfc3339(c.published_at_ms))
+                                            : nlohmann::json(nullptr)}};
+}
+
 // One unit of gated content (a lesson, an article, a live session) with its release rules.
 // Ids are the type's own: stable across edits and unique within the course.
 struct Item {
@@ -111,6 +129,16 @@ struct Decision {
   std::int64_t ends_at_ms = 0;       // allowed by an expiring entitlement, or entitlement_expired
   std::string message;               // "purchase required", "available on 2026-12-01"
 };
+
+inline void to_json(nlohmann::json& out, const Entitlement& e) {
+  out = {{"id", e.id},
+         {"user_id", e.user_id},
+         {"course_id", e.course_id},
+         {"source", e.source},
+         {"granted_at", rfc3339(e.granted_at_ms)},
+         {"expires_at", e.expires_at_ms ? nlohmann::json(rfc3339(e.expires_at_ms)) : nullptr},
+         {"revoked_at", e.revoked_at_ms ? nlohmann::json(rfc3339(e.revoked_at_ms)) : nullptr}};
+}
 
 inline void to_json(nlohmann::json& out, const Decision& d) {
   out = {{"allowed", d.allowed}, {"reason", to_string(d.reason)}, {"message", d.message}};

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lore/sdk/accounts.h"
+#include "lore/sdk/courses.h"
 #include "lore/sdk/hook_bus.h"
 
 namespace lore::sdk {
@@ -51,6 +52,29 @@ struct LoginFailed {
   accounts::Origin origin;
 };
 
+struct CoursePublished {
+  courses::Course course;
+};
+
+// A learner's first completion of an item (lesson, article, session) of a course.
+struct ItemCompleted {
+  courses::Course course;
+  std::string item_id;
+  std::int64_t user_id = 0;
+};
+
+struct CourseCompleted {
+  courses::Course course;
+  std::int64_t user_id = 0;
+};
+
+struct ProgressUpdated {
+  courses::Course course;
+  std::string item_id;
+  std::int64_t user_id = 0;
+  double course_fraction = 0;  // 0 to 1, as the course type counts it
+};
+
 namespace hooks {
 
 inline constexpr Action<KernelStarted> kernel_started{
@@ -79,6 +103,17 @@ inline constexpr Filter<accounts::Registration> registration_validate{
     "registration.validate",
     "Before a user is stored: add to `errors` to refuse the sign-up with a 400 naming the field; "
     "listeners may also normalise `display_name`."};
+
+inline constexpr Action<CoursePublished> course_published{
+    "course.published", "After a course moved to published (first time or again) and committed."};
+inline constexpr Action<ItemCompleted> lesson_completed{
+    "lesson.completed",
+    "After a learner completed an item of a course for the first time (fired once per learner "
+    "and item, whatever the course type calls its items)."};
+inline constexpr Action<CourseCompleted> course_completed{
+    "course.completed", "After a learner completed a whole course, once per learner and course."};
+inline constexpr Action<ProgressUpdated> progress_updated{
+    "progress.updated", "After a learner's progress on an item was recorded."};
 
 }  // namespace hooks
 }  // namespace lore::sdk

@@ -1,0 +1,113 @@
+#include "catalog/entitlement_store.h"
+
+#include <algorithm>
+
+namespace lore {
+
+namespace db = sdk::db;
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, user_id, course_id, source, granted_at, expires_at, revoked_at";
+
+Entitlement entitlement_of(const db::Row& row) {
+  return {row.get<std::int64_t>("id"),
+          row.get<std::int64_t>("user_id"),
+          row.get<std::int64_t>("course_id"),
+          row.get<std::string>("source"),
+          row.get<std::int64_t>("granted_at"),
+          row.get_optional<std::int64_t>("expires_at").value_or(0),
+          row.get_optional<std::int64_t>("revoked_at").value_or(0)};
+}
+
+db::Value optional_time(std::int64_t ms) { return ms == 0 ? db::Value() : db::Value(ms); }
+
+// The later of two expiries, where 0 is "never".
+std::int64_t later_expiry(std::int64_t a, std::int64_t b) {
+  if (a == 0 || b == 0) return 0;
+  return std::max(a, b);
+}
+
+}  // namespace
+
+EntitlementStore::EntitlementStore(db::Database& database, const sdk::Clock& clock)
+    : database_(database), clock_(clock) {}
+
+std::pair<Entitlement, bool> EntitlementStore::grant(db::Transaction& tx, const Grant& g) {
+  const auto now = clock_.now_ms();
+  const std::string lock = tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "";
+  const std::string select = std::string("SELECT ") + kColumns +
+                             " FROM lore_entitlements WHERE user_id = ? AND course_id = ?" + lock;
+  auto row = tx.query_one(select, {g.user_id, g.course_id});
+  if (!row) {
+    // Two grants racing for a new row: the loser's insert finds the key taken, and the
+    // transaction runs again (Database::transact retries conflicts) to take the update path.
+    if (!tx.try_insert("INSERT INTO lore_entitlements (user_id, course_id, source, granted_by, "
+                       "granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       {g.user_id, g.course_id, g.source, optional_time(g.granted_by), now,
+                        optional_time(g.expires_at_ms)}))
+      throw db::Error(db::ErrorKind::conflict, "a concurrent grant created the entitlement");
+    tx.execute("UPDATE lore_courses SET learners = learners + 1 WHERE id = ?", {g.course_id});
+    return {*find_in(tx, g.user_id, g.course_id), true};
+  }
+  auto current = entitlement_of(*row);
+  const bool was_live = current.live(now);
+  if (current.revoked_at_ms != 0) {
+    tx.execute(
+        "UPDATE lore_entitlements SET source = ?, granted_by = ?, granted_at = ?, expires_at = ?, "
+        "revoked_at = NULL WHERE id = ?",
+        {g.source, optional_time(g.granted_by), now, optional_time(g.expires_at_ms), current.id});
+    tx.execute("UPDATE lore_courses SET learners = learners + 1 WHERE id = ?", {g.course_id});
+  } else {
+    // Expired or live: the start stays (drip counts from it), the end moves out if it can.
+    const auto expires =
+        was_live ? later_expiry(current.expires_at_ms, g.expires_at_ms) : g.expires_at_ms;
+    tx.execute("UPDATE lore_entitlements SET expires_at = ? WHERE id = ?",
+               {optional_time(expires), current.id});
+  }
+  return {*find_in(tx, g.user_id, g.course_id), !was_live};
+}
+
+bool EntitlementStore::revoke(db::Transaction& tx, std::int64_t user_id, std::int64_t course_id) {
+  const bool revoked =
+      tx.execute(
+          "UPDATE lore_entitlements SET revoked_at = ? WHERE user_id = ? AND course_id = ? "
+          "AND revoked_at IS NULL",
+          {clock_.now_ms(), user_id, course_id}) > 0;
+  if (revoked)
+    tx.execute("UPDATE lore_courses SET learners = learners - 1 WHERE id = ? AND learners > 0",
+               {course_id});
+  return revoked;
+}
+
+std::optional<Entitlement> EntitlementStore::find_in(db::Transaction& tx, std::int64_t user_id,
+                                                     std::int64_t course_id) {
+  auto row = tx.query_one(std::string("SELECT ") + kColumns +
+                              " FROM lore_entitlements WHERE user_id = ? AND course_id = ?",
+                          {user_id, course_id});
+  if (!row) return std::nullopt;
+  return entitlement_of(*row);
+}
+
+std::optional<Entitlement> EntitlementStore::find(std::int64_t user_id, std::int64_t course_id) {
+  auto row = database_.session().query_one(
+      std::string("SELECT ") + kColumns +
+          " FROM lore_entitlements WHERE user_id = ? AND course_id = ?",
+      {user_id, course_id});
+  if (!row) return std::nullopt;
+  return entitlement_of(*row);
+}
+
+std::vector<Entitlement> EntitlementStore::of_user(std::int64_t user_id) {
+  std::vector<Entitlement> out;
+  for (const auto& row : database_.session().query(
+           std::string("SELECT ") + kColumns +
+               " FROM lore_entitlements WHERE user_id = ? AND revoked_at IS NULL "
+               "ORDER BY granted_at DESC, id DESC",
+           {user_id}))
+    out.push_back(entitlement_of(row));
+  return out;
+}
+
+}  // namespace lore
