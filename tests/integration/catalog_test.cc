@@ -285,6 +285,55 @@ TEST_P(Catalog, FreeCoursesAndPreviewsNeedNoEntitlement) {
   EXPECT_EQ(Call(Method::get, Path(paid, "/items/one"), "lea").code(), "not_for_sale");
 }
 
+TEST_P(Catalog, AChangeIsSeenAtOnceByAnotherProcessSharingTheCache) {
+  if (GetParam() != Dialect::mysql || std::getenv("LORE_TEST_REDIS_URL") == nullptr)
+    GTEST_SKIP() << "needs MariaDB and Redis shared by two processes";
+  const auto id = Create("Shared");
+  ASSERT_EQ(Call(Method::post, Path(id, "/publish"), "ann").status, 200);
+  EXPECT_EQ(Call(Method::get, Path(id)).body["course"]["title"], "Shared");  // cached here now
+
+  // A second kernel on the same MariaDB and Redis, as a second `lore` process would be.
+  std::string extra =
+      db_->yaml() + "cache:\n  url: \"" + std::getenv("LORE_TEST_REDIS_URL") + "\"\n";
+  Kernel other(config_from_yaml(kernel_yaml(0, "", extra)),
+               KernelOptions{.serve_http = false, .clock = &clock_});
+  other.start();
+  const auto renamed =
+      call_api(other, {Method::patch, Path(id),
+                       nlohmann::json{{"title", "Renamed elsewhere"}}.dump(), tokens_.at("ann")});
+  ASSERT_EQ(renamed.status, 200) << renamed.raw.body;
+  EXPECT_EQ(Call(Method::get, Path(id)).body["course"]["title"], "Renamed elsewhere");
+  const auto slug = Call(Method::get, Path(id)).body["course"]["slug"].get<std::string>();
+  EXPECT_EQ(Call(Method::get, "/api/v1/courses/" + slug).body["course"]["title"],
+            "Renamed elsewhere");
+  other.stop();
+}
+
+TEST_P(Catalog, PopularSortsByLearners) {
+  const auto older = Create("Older");
+  const auto newer = Create("Newer");
+  for (const auto id : {older, newer})
+    ASSERT_EQ(Call(Method::post, Path(id, "/publish"), "ann").status, 200);
+  const auto titles = [&] {
+    std::vector<std::string> out;
+    const auto listed = Call(Method::get, "/api/v1/courses?sort=popular");
+    for (const auto& c : listed.body["courses"]) out.push_back(c["title"]);
+    return out;
+  };
+  EXPECT_THAT(titles(), ElementsAre("Newer", "Older")) << "a tie goes to the newer id";
+  const auto grants = "/api/v1/admin/courses/" + std::to_string(older) + "/entitlements";
+  ASSERT_EQ(Call(Method::post, grants, "admin", {{"user_id", ids_.at("lea")}}).status, 200);
+  // Granting again changes nothing: one learner is one learner.
+  EXPECT_EQ(Call(Method::post, grants, "admin", {{"user_id", ids_.at("lea")}}).body["granted"],
+            false);
+  EXPECT_THAT(titles(), ElementsAre("Older", "Newer"));
+  ASSERT_EQ(Call(Method::delete_, grants + "/" + std::to_string(ids_.at("lea")), "admin").status,
+            204);
+  EXPECT_THAT(titles(), ElementsAre("Newer", "Older"));
+  EXPECT_EQ(Call(Method::delete_, grants + "/" + std::to_string(ids_.at("lea")), "admin").status,
+            404);
+}
+
 INSTANTIATE_TEST_SUITE_P(, Catalog, ::testing::Values(Dialect::sqlite, Dialect::mysql),
                          [](const ::testing::TestParamInfo<Dialect>& param) {
                            return std::string(sdk::db::to_string(param.param));

@@ -1,6 +1,7 @@
 #include "catalog/catalog_service.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "catalog/access_rules.h"
 #include "catalog/course_fields.h"
@@ -40,6 +41,51 @@ bool is_admin_or_creator(const Course& course, const sh::Principal* viewer) {
   return viewer != nullptr && (viewer->has_role("admin") || viewer->user_id == course.creator_id);
 }
 
+constexpr std::string_view kCacheNamespace = "kernel.courses";
+constexpr std::chrono::milliseconds kCacheTtl{60000};
+
+// The cache's own form of a course: times as integers, unlike the API's.
+std::string encoded(const Course& c) {
+  return nlohmann::json{{"i", c.id},
+                        {"s", c.slug},
+                        {"t", c.type},
+                        {"ti", c.title},
+                        {"su", c.summary},
+                        {"co", c.cover_url},
+                        {"g", c.tags},
+                        {"pa", c.price.amount_minor},
+                        {"pc", c.price.currency},
+                        {"cr", c.creator_id},
+                        {"st", c.status},
+                        {"ca", c.created_at_ms},
+                        {"ua", c.updated_at_ms},
+                        {"pu", c.published_at_ms}}
+      .dump();
+}
+
+std::optional<Course> decoded(const std::string& text) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    Course c;
+    c.id = j.at("i").get<std::int64_t>();
+    c.slug = j.at("s").get<std::string>();
+    c.type = j.at("t").get<std::string>();
+    c.title = j.at("ti").get<std::string>();
+    c.summary = j.at("su").get<std::string>();
+    c.cover_url = j.at("co").get<std::string>();
+    c.tags = j.at("g").get<std::vector<std::string>>();
+    c.price = {j.at("pa").get<std::int64_t>(), j.at("pc").get<std::string>()};
+    c.creator_id = j.at("cr").get<std::int64_t>();
+    c.status = j.at("st").get<std::string>();
+    c.created_at_ms = j.at("ca").get<std::int64_t>();
+    c.updated_at_ms = j.at("ua").get<std::int64_t>();
+    c.published_at_ms = j.at("pu").get<std::int64_t>();
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // written by another version: read the database
+  }
+}
+
 const courses::Item* find_item(const std::vector<courses::Item>& items, std::string_view id) {
   for (const auto& item : items)
     if (item.id == id) return &item;
@@ -48,14 +94,48 @@ const courses::Item* find_item(const std::vector<courses::Item>& items, std::str
 
 }  // namespace
 
-CatalogService::CatalogService(db::Database& database, const sdk::Clock& clock,
+CatalogService::CatalogService(db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
                                const ServiceRegistry& services, HookBus& hooks)
     : database_(database),
       clock_(clock),
+      cache_(cache),
       services_(services),
       hooks_(hooks),
       courses_(database, clock),
       entitlements_(database, clock) {}
+
+std::optional<Course> CatalogService::find(std::int64_t id) {
+  const auto key = "id:" + std::to_string(id);
+  if (auto text = cache_.get(kCacheNamespace, key))
+    if (auto course = decoded(*text)) return course;
+  auto course = courses_.find(id);
+  if (!course) return course;
+  const auto text = encoded(*course);
+  cache_.set(kCacheNamespace, key, text, kCacheTtl);
+  // A second look after caching: a write that committed while we read has already forgotten
+  // the entry we just stored over, so look again and drop ours if the course moved on. Misses
+  // are rare (a minute per course), so the extra read is cheap.
+  if (auto again = courses_.find(id); !again || encoded(*again) != text)
+    cache_.erase(kCacheNamespace, key);
+  return course;
+}
+
+std::optional<Course> CatalogService::find_by_slug(std::string_view slug) {
+  const auto key = "slug:" + std::string(slug);
+  if (auto text = cache_.get(kCacheNamespace, key))
+    if (auto id = sdk::text::positive_integer(*text)) {
+      // A slug can move to another course: trust the mapping only if the course agrees.
+      if (auto course = find(*id); course && course->slug == slug) return course;
+    }
+  auto course = courses_.find_by_slug(slug);
+  if (course) cache_.set(kCacheNamespace, key, std::to_string(course->id), kCacheTtl);
+  return course;
+}
+
+void CatalogService::forget(const Course& course) {
+  cache_.erase(kCacheNamespace, "id:" + std::to_string(course.id));
+  cache_.erase(kCacheNamespace, "slug:" + course.slug);
+}
 
 std::vector<std::string> CatalogService::type_names() const {
   auto names = services_.names(courses::CourseType::kServiceKind);
@@ -123,7 +203,7 @@ Course CatalogService::create(const nlohmann::json& body, std::int64_t creator_i
 }
 
 Course CatalogService::update(std::int64_t id, const nlohmann::json& body) {
-  auto current = courses_.find(id);
+  auto current = courses_.find(id);  // the database's copy: about to be changed
   if (!current) throw sh::Error(404, "not_found", "no such course");
   std::vector<sh::FieldError> problems;
   const auto fields = read_course_fields(body, false, problems);
@@ -141,6 +221,10 @@ Course CatalogService::update(std::int64_t id, const nlohmann::json& body) {
   return database_.transact([&](db::Transaction& tx) {
     auto course = courses_.update(tx, id, fields);
     if (with_content) raise_if(type->save(tx, course, body["content"]));
+    tx.after_commit([this, old = *current, course] {
+      forget(old);  // its slug may have moved
+      forget(course);
+    });
     return course;
   });
 }
@@ -160,10 +244,11 @@ Course CatalogService::change_status(std::int64_t id, const std::string& to) {
                       "a " + course.status + " course cannot become " + to +
                           (to == "published" ? "" : " (only a published course can be archived)"),
                       {{"status", course.status}});
-    if (to == "published")
-      tx.after_commit([this, course] {
+    tx.after_commit([this, course, to] {
+      forget(course);
+      if (to == "published")
         hooks_.fire(sdk::hooks::course_published, sdk::CoursePublished{course});
-      });
+    });
     return course;
   });
 }
@@ -171,9 +256,9 @@ Course CatalogService::change_status(std::int64_t id, const std::string& to) {
 Course CatalogService::visible(std::string_view id_or_slug, const sh::Principal* viewer) {
   std::optional<Course> course;
   if (auto id = sdk::text::positive_integer(id_or_slug))
-    course = courses_.find(*id);
+    course = find(*id);
   else
-    course = courses_.find_by_slug(id_or_slug);
+    course = find_by_slug(id_or_slug);
   // Someone else's draft looks missing, like any resource of someone else.
   if (!course || (course->status == "draft" && !is_admin_or_creator(*course, viewer)))
     throw sh::Error(404, "not_found", "no such course");
@@ -212,37 +297,38 @@ nlohmann::json CatalogService::page(const Course& course, const sh::Principal* v
   return out;
 }
 
-sh::Response CatalogService::open_item(const Course& course, std::string_view item_id,
-                                       const sh::Request& request) {
-  auto type = running_type(course);
-  const auto [structure, items] = outline_of(*type, course);
+CatalogService::OpenItem CatalogService::open(const Course& course, std::string_view item_id,
+                                              const sh::Principal* viewer) {
+  OpenItem found;
+  found.type = running_type(course);
+  const auto items = outline_of(*found.type, course).second;
   const auto* item = find_item(items, item_id);
   if (item == nullptr) throw sh::Error(404, "not_found", "the course has no such item");
-  const sh::Principal* viewer = request.principal ? &*request.principal : nullptr;
-  const auto decision = decide(course, *item, viewer);
-  if (!decision.allowed) {
-    if (decision.reason == courses::Reason::not_published)
+  found.item = *item;
+  found.decision = decide(course, found.item, viewer);
+  if (!found.decision.allowed) {
+    if (found.decision.reason == courses::Reason::not_published)
       throw sh::Error(404, "not_found", "no such course");
-    throw sh::Error(403, std::string(courses::to_string(decision.reason)), decision.message,
-                    nlohmann::json(decision));
+    throw sh::Error(403, std::string(courses::to_string(found.decision.reason)),
+                    found.decision.message, nlohmann::json(found.decision));
   }
-  return type->deliver({course, *item, viewer, decision, request});
+  return found;
+}
+
+sh::Response CatalogService::open_item(const Course& course, std::string_view item_id,
+                                       const sh::Request& request) {
+  const sh::Principal* viewer = request.principal ? &*request.principal : nullptr;
+  const auto found = open(course, item_id, viewer);
+  return found.type->deliver({course, found.item, viewer, found.decision, request});
 }
 
 nlohmann::json CatalogService::record_progress(const Course& course, std::string_view item_id,
                                                const sh::Request& request) {
-  auto type = running_type(course);
-  const auto [structure, items] = outline_of(*type, course);
-  const auto* item = find_item(items, item_id);
-  if (item == nullptr) throw sh::Error(404, "not_found", "the course has no such item");
   const auto& viewer = *request.principal;
-  const auto decision = decide(course, *item, &viewer);
-  if (!decision.allowed)
-    throw sh::Error(403, std::string(courses::to_string(decision.reason)), decision.message,
-                    nlohmann::json(decision));
+  const auto found = open(course, item_id, &viewer);
   const auto payload = sh::parse_json_object_body(request);
   courses::Progress progress;
-  raise_if(type->record_progress({course, *item, viewer.user_id, payload}, progress));
+  raise_if(found.type->record_progress({course, found.item, viewer.user_id, payload}, progress));
   const bool course_done = progress.course_fraction >= 1.0 - 1e-9;
   const std::string item_key(item_id);
   bool first_item = false, first_course = false;
@@ -293,7 +379,7 @@ nlohmann::json CatalogService::library(std::int64_t user_id) {
   nlohmann::json items = nlohmann::json::array();
   auto session = database_.session();
   for (const auto& e : entitlements_.of_user(user_id)) {
-    auto course = courses_.find(e.course_id);
+    auto course = find(e.course_id);
     if (!course) continue;
     const bool completed =
         session

@@ -14,6 +14,7 @@
 #include "catalog/entitlement_store.h"
 #include "core/service_registry.h"
 #include "hooks/hook_bus.h"
+#include "lore/sdk/cache.h"
 #include "lore/sdk/course_type.h"
 #include "lore/sdk/http.h"
 
@@ -21,11 +22,16 @@ namespace lore {
 
 class CatalogService {
  public:
-  CatalogService(sdk::db::Database& database, const sdk::Clock& clock,
+  CatalogService(sdk::db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
                  const ServiceRegistry& services, HookBus& hooks);
 
   CourseStore& courses() noexcept { return courses_; }
   EntitlementStore& entitlements() noexcept { return entitlements_; }
+
+  // A course by id or slug through the site cache (every write forgets the entry after its
+  // commit, in every process sharing the cache).
+  std::optional<Course> find(std::int64_t id);
+  std::optional<Course> find_by_slug(std::string_view slug);
 
   // Names of the running course types, sorted.
   std::vector<std::string> type_names() const;
@@ -61,6 +67,16 @@ class CatalogService {
   nlohmann::json library(std::int64_t user_id);
 
  private:
+  struct OpenItem {
+    std::shared_ptr<sdk::courses::CourseType> type;
+    sdk::courses::Item item;
+    sdk::courses::Decision decision;
+  };
+  // The item and the running type serving it, if the engine opens it to `viewer`; 404 for
+  // an unknown item (or a draft), 403 with the reason otherwise, 503 without the type.
+  OpenItem open(const Course& course, std::string_view item_id, const sdk::http::Principal* viewer);
+  // Drops the cached copies of `course` (by id and slug); call after the commit.
+  void forget(const Course& course);
   // The running type of `course`, or 503 course_type_unavailable.
   std::shared_ptr<sdk::courses::CourseType> running_type(const Course& course) const;
   // The type's outline: structure and items, or what the type failed with.
@@ -74,6 +90,7 @@ class CatalogService {
 
   sdk::db::Database& database_;
   const sdk::Clock& clock_;
+  sdk::Cache& cache_;
   const ServiceRegistry& services_;
   HookBus& hooks_;
   CourseStore courses_;

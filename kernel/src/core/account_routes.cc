@@ -12,14 +12,8 @@ namespace sh = sdk::http;
 void Kernel::register_account_routes() {
   auto add = [&](sh::Method method, std::string path, std::string summary, sh::Access access,
                  std::string scope, auto handler) {
-    sdk::RouteSpec spec;
-    spec.method = method;
-    spec.path = std::move(path);
-    spec.summary = std::move(summary);
-    spec.access = std::move(access);
-    spec.scope = std::move(scope);
-    spec.tags = {"accounts"};
-    add_route(std::move(spec), handler);
+    add_api_route(method, std::move(path), std::move(summary), std::move(access), std::move(scope),
+                  "accounts", handler);
   };
   AccountService& accounts = *accounts_;
 

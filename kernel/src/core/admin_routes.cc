@@ -25,14 +25,8 @@ std::int64_t user_id_param(const sh::Request& request) {
 void Kernel::register_admin_routes() {
   auto add = [&](sh::Method method, std::string path, std::string summary, std::string scope,
                  auto handler) {
-    sdk::RouteSpec spec;
-    spec.method = method;
-    spec.path = std::move(path);
-    spec.summary = std::move(summary);
-    spec.access = sh::Access::admin;
-    spec.scope = std::move(scope);
-    spec.tags = {"admin"};
-    add_route(std::move(spec), handler);
+    add_api_route(method, std::move(path), std::move(summary), sh::Access::admin, std::move(scope),
+                  "admin", handler);
   };
   AccountService& accounts = *accounts_;
 

@@ -70,14 +70,8 @@ CourseQuery course_query(const sh::Request& request) {
 void Kernel::register_catalog_routes() {
   auto add = [&](sh::Method method, std::string path, std::string summary, sh::Access access,
                  std::string scope, auto handler) {
-    sdk::RouteSpec spec;
-    spec.method = method;
-    spec.path = std::move(path);
-    spec.summary = std::move(summary);
-    spec.access = std::move(access);
-    spec.scope = std::move(scope);
-    spec.tags = {"catalog"};
-    add_route(std::move(spec), handler);
+    add_api_route(method, std::move(path), std::move(summary), std::move(access), std::move(scope),
+                  "catalog", handler);
   };
   CatalogService& catalog = *catalog_;
   // The creator of the course the path names (admins pass too); others get 404.
@@ -85,7 +79,7 @@ void Kernel::register_catalog_routes() {
       sh::Access::owner([&catalog](const sh::Request& request) -> std::optional<std::int64_t> {
         auto id = id_param(request, "course");
         if (!id) return std::nullopt;
-        auto course = catalog.courses().find(*id);
+        auto course = catalog.find(*id);
         return course ? std::optional(course->creator_id) : std::nullopt;
       });
 

@@ -71,7 +71,7 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_,
                                                config_.cache_url.rfind("redis://", 0) == 0, *hooks_,
                                                *services_, config_.auth, named_logger("auth"));
-  catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *services_, *hooks_);
+  catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_);
   switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
   plugins_ =
       std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,

@@ -100,6 +100,10 @@ class Kernel {
   // plugin's (http::Error as its status, database outages as 503), internal errors logged.
   void add_route(sdk::RouteSpec spec,
                  std::function<sdk::http::Response(const sdk::http::Request&)> handler);
+  // The common shape of a kernel API route (a worker route with one tag).
+  void add_api_route(sdk::http::Method method, std::string path, std::string summary,
+                     sdk::http::Access access, std::string scope, std::string tag,
+                     std::function<sdk::http::Response(const sdk::http::Request&)> handler);
   bool switches_table_exists();
   // The configuration with the run-time plugin switches laid over it.
   KernelConfig effective_config() const;

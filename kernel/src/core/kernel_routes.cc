@@ -26,6 +26,19 @@ void Kernel::add_route(sdk::RouteSpec spec,
   if (!status) throw std::logic_error(status.message());
 }
 
+void Kernel::add_api_route(sh::Method method, std::string path, std::string summary,
+                           sh::Access access, std::string scope, std::string tag,
+                           std::function<sh::Response(const sh::Request&)> handler) {
+  sdk::RouteSpec spec;
+  spec.method = method;
+  spec.path = std::move(path);
+  spec.summary = std::move(summary);
+  spec.access = std::move(access);
+  spec.scope = std::move(scope);
+  spec.tags = {std::move(tag)};
+  add_route(std::move(spec), std::move(handler));
+}
+
 void Kernel::register_kernel_routes() {
   auto add = [&](sh::Method method, std::string path, std::string summary, sh::Access access,
                  sdk::Execution execution, auto handler, std::string scope = {}) {
