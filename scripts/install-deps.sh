@@ -27,6 +27,7 @@ RUN_PACKAGES=(
   libfmt-dev
   libcli11-dev
   libsodium-dev
+  libcmark-dev
   libcurl4-openssl-dev
   libssl-dev
   curl
