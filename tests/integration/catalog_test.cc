@@ -9,13 +9,10 @@
 #include <cstdlib>
 #include <random>
 
-#include "accounts/account_service.h"
 #include "catalog/catalog_service.h"
-#include "core/clocks.h"
 #include "lore/sdk/hooks.h"
-#include "support/api_call.h"
+#include "support/api_fixture.h"
 #include "support/in_process.h"
-#include "support/test_database.h"
 
 namespace lore::test {
 namespace {
@@ -28,42 +25,22 @@ using ::testing::HasSubstr;
 
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
-class Catalog : public ::testing::TestWithParam<Dialect> {
+class Catalog : public ApiFixture {
  protected:
   void SetUp() override {
-    db_ = TestDatabase::of(GetParam());
-    if (!db_) GTEST_SKIP() << "LORE_TEST_MYSQL_URL is not set (make test sets it)";
-    std::string extra = db_->yaml();
-    if (const char* redis = std::getenv("LORE_TEST_REDIS_URL");
-        redis != nullptr && GetParam() == Dialect::mysql)
-      extra += std::string("cache:\n  url: \"") + redis + "\"\n";
-    kernel_ = std::make_unique<Kernel>(
-        config_from_yaml(kernel_yaml(0, "  course-basic: { enabled: true }\n", extra)),
-        KernelOptions{.serve_http = false, .clock = &clock_});
-    kernel_->start();
-    ASSERT_EQ(state_of(*kernel_, "course-basic"), "running") << reason_of(*kernel_, "course-basic");
-    auto& accounts = kernel_->accounts();
-    const auto person = [&](const std::string& name, std::vector<std::string> roles) {
-      const auto id = accounts.users().create({name + "@catalog.test", name, roles}).id;
-      ids_[name] = id;
-      tokens_[name] = accounts.sessions().issue(id, "test", "").token;
-    };
-    person("ann", {"creator"});
-    person("cal", {"creator"});
-    person("lea", {"learner"});
-    person("admin", {"admin"});
+    ApiFixture::SetUp();
+    if (IsSkipped()) return;
+    Start("  course-basic: { enabled: true }\n", {"course-basic"});
+    Person("ann", {"creator"});
+    Person("cal", {"creator"});
+    Person("lea", {"learner"});
+    Person("admin", {"admin"});
     kernel_->hooks().on(sdk::hooks::lesson_completed,
                         [this](const sdk::ItemCompleted&) { ++lessons_completed_; });
     kernel_->hooks().on(sdk::hooks::course_completed,
                         [this](const sdk::CourseCompleted&) { ++courses_completed_; });
     kernel_->hooks().on(sdk::hooks::course_published,
                         [this](const sdk::CoursePublished&) { ++published_; });
-  }
-
-  ApiAnswer Call(Method method, const std::string& path, const std::string& who = "",
-                 const nlohmann::json& body = nullptr) {
-    return call_api(*kernel_, {method, path, body.is_null() ? "" : body.dump(),
-                               who.empty() ? "" : tokens_.at(who)});
   }
 
   nlohmann::json course_body(const std::string& title, std::int64_t price = 9900) {
@@ -90,11 +67,6 @@ class Catalog : public ::testing::TestWithParam<Dialect> {
     return "/api/v1/courses/" + std::to_string(id) + rest;
   }
 
-  ManualClock clock_;
-  std::optional<TestDatabase> db_;
-  std::unique_ptr<Kernel> kernel_;
-  std::map<std::string, std::int64_t> ids_;
-  std::map<std::string, std::string> tokens_;
   std::atomic<int> lessons_completed_{0}, courses_completed_{0}, published_{0};
 };
 
@@ -335,9 +307,7 @@ TEST_P(Catalog, PopularSortsByLearners) {
 }
 
 INSTANTIATE_TEST_SUITE_P(, Catalog, ::testing::Values(Dialect::sqlite, Dialect::mysql),
-                         [](const ::testing::TestParamInfo<Dialect>& param) {
-                           return std::string(sdk::db::to_string(param.param));
-                         });
+                         dialect_name);
 
 }  // namespace
 }  // namespace lore::test

@@ -4,11 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "accounts/account_service.h"
-#include "core/clocks.h"
-#include "support/api_call.h"
-#include "support/in_process.h"
-#include "support/test_database.h"
+#include "support/api_fixture.h"
 
 namespace lore::test {
 namespace {
@@ -21,36 +17,16 @@ using ::testing::Not;
 
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
 
-class Column : public ::testing::TestWithParam<Dialect> {
+class Column : public ApiFixture {
  protected:
   void SetUp() override {
-    db_ = TestDatabase::of(GetParam());
-    if (!db_) GTEST_SKIP() << "LORE_TEST_MYSQL_URL is not set (make test sets it)";
-    kernel_ = std::make_unique<Kernel>(
-        config_from_yaml(kernel_yaml(0, "  course-column: { enabled: true }\n", db_->yaml())),
-        KernelOptions{.serve_http = false, .clock = &clock_});
-    kernel_->start();
-    ASSERT_EQ(state_of(*kernel_, "course-column"), "running")
-        << reason_of(*kernel_, "course-column");
-    auto& accounts = kernel_->accounts();
-    for (const auto& [name, role] : {std::pair{"writer", "creator"}, std::pair{"reader", "learner"},
-                                     std::pair{"admin", "admin"}}) {
-      ids_[name] = accounts.users().create({std::string(name) + "@column.test", name, {role}}).id;
-      tokens_[name] = accounts.sessions().issue(ids_[name], "test", "").token;
-    }
+    ApiFixture::SetUp();
+    if (IsSkipped()) return;
+    Start("  course-column: { enabled: true }\n", {"course-column"});
+    Person("writer", {"creator"});
+    Person("reader", {"learner"});
+    Person("admin", {"admin"});
   }
-
-  ApiAnswer Call(Method method, const std::string& path, const std::string& who = "",
-                 const nlohmann::json& body = nullptr) {
-    return call_api(*kernel_, {method, path, body.is_null() ? "" : body.dump(),
-                               who.empty() ? "" : tokens_.at(who)});
-  }
-
-  ManualClock clock_;
-  std::optional<TestDatabase> db_;
-  std::unique_ptr<Kernel> kernel_;
-  std::map<std::string, std::int64_t> ids_;
-  std::map<std::string, std::string> tokens_;
 };
 
 const nlohmann::json kColumn = {
@@ -156,9 +132,7 @@ TEST_P(Column, BadArticlesAreNamedByPath) {
 }
 
 INSTANTIATE_TEST_SUITE_P(, Column, ::testing::Values(Dialect::sqlite, Dialect::mysql),
-                         [](const ::testing::TestParamInfo<Dialect>& param) {
-                           return std::string(sdk::db::to_string(param.param));
-                         });
+                         dialect_name);
 
 }  // namespace
 }  // namespace lore::test

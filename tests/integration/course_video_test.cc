@@ -4,11 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "accounts/account_service.h"
-#include "core/clocks.h"
-#include "support/api_call.h"
-#include "support/in_process.h"
-#include "support/test_database.h"
+#include "support/api_fixture.h"
 
 namespace lore::test {
 namespace {
@@ -20,36 +16,22 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class Video : public ::testing::TestWithParam<Dialect> {
+class Video : public ApiFixture {
  protected:
   void SetUp() override {
-    db_ = TestDatabase::of(GetParam());
-    if (!db_) GTEST_SKIP() << "LORE_TEST_MYSQL_URL is not set (make test sets it)";
-    kernel_ = std::make_unique<Kernel>(
-        config_from_yaml(kernel_yaml(0,
-                                     "  course-video:\n    enabled: true\n    settings: "
-                                     "{signing_secret: \"test secret\", link_lifetime_s: 60}\n",
-                                     db_->yaml())),
-        KernelOptions{.serve_http = false, .clock = &clock_});
-    kernel_->start();
-    ASSERT_EQ(state_of(*kernel_, "course-video"), "running") << reason_of(*kernel_, "course-video");
-    auto& accounts = kernel_->accounts();
-    for (const auto& [name, role] :
-         {std::pair{"teacher", "creator"}, std::pair{"student", "learner"},
-          std::pair{"admin", "admin"}}) {
-      ids_[name] = accounts.users().create({std::string(name) + "@video.test", name, {role}}).id;
-      tokens_[name] = accounts.sessions().issue(ids_[name], "test", "").token;
-    }
+    ApiFixture::SetUp();
+    if (IsSkipped()) return;
+    Start(
+        "  course-video:\n    enabled: true\n    settings: "
+        "{signing_secret: \"test secret\", link_lifetime_s: 60}\n",
+        {"course-video"});
+    Person("teacher", {"creator"});
+    Person("student", {"learner"});
+    Person("admin", {"admin"});
     const auto made = Call(Method::post, "/api/v1/courses", "teacher", kCourse);
     ASSERT_EQ(made.status, 201) << made.raw.body;
     id_ = std::to_string(made.body["course"]["id"].get<std::int64_t>());
     ASSERT_EQ(Call(Method::post, "/api/v1/courses/" + id_ + "/publish", "teacher").status, 200);
-  }
-
-  ApiAnswer Call(Method method, const std::string& path, const std::string& who = "",
-                 const nlohmann::json& body = nullptr) {
-    return call_api(*kernel_, {method, path, body.is_null() ? "" : body.dump(),
-                               who.empty() ? "" : tokens_.at(who)});
   }
 
   const nlohmann::json kCourse = {{"type", "video"},
@@ -75,11 +57,6 @@ class Video : public ::testing::TestWithParam<Dialect> {
                                           {"duration_s", 900},
                                           {"media", "go/chans.mp4"}}}}}}}}}};
 
-  ManualClock clock_;
-  std::optional<TestDatabase> db_;
-  std::unique_ptr<Kernel> kernel_;
-  std::map<std::string, std::int64_t> ids_;
-  std::map<std::string, std::string> tokens_;
   std::string id_;
 };
 
@@ -166,10 +143,7 @@ TEST_P(Video, BadLessonsAreNamedByPath) {
                           "content.sections[1].title:required"));
 }
 
-INSTANTIATE_TEST_SUITE_P(, Video, ::testing::Values(Dialect::sqlite, Dialect::mysql),
-                         [](const ::testing::TestParamInfo<Dialect>& param) {
-                           return std::string(sdk::db::to_string(param.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(, Video, ::testing::Values(Dialect::sqlite, Dialect::mysql), dialect_name);
 
 }  // namespace
 }  // namespace lore::test
