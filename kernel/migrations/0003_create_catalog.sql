@@ -3,8 +3,8 @@
 -- depend on.
 
 -- price_minor is an integer count of the currency's minor unit (fen, cents): never a float.
--- learners counts live entitlements (kept in the transaction that grants or revokes one), so
--- "popular" sorts without a join.
+-- learners counts entitlements that are not revoked (kept in the transaction that grants or
+-- revokes one), so "popular" sorts without a join.
 CREATE TABLE lore_courses (
   id {{id}},
   slug VARCHAR(100) NOT NULL,

@@ -63,15 +63,16 @@ class LiveType final : public courses::CourseTypeBase {
            s.replay_url, s.free_preview, course.id, s.id});
     }
     for (const auto& row :
-         tx.query("SELECT session_id, seats_taken FROM course_live_sessions WHERE course_id = ?",
-                  {course.id})) {
+         tx.query("SELECT session_id FROM course_live_sessions WHERE course_id = ?", {course.id})) {
       const auto id = row.get<std::string>("session_id");
       if (std::find(kept.begin(), kept.end(), id) != kept.end()) continue;
-      if (row.get<std::int64_t>("seats_taken") > 0)
+      // Conditional, not the count read above: that read may be a snapshot older than a seat
+      // reserved since (MariaDB's REPEATABLE READ), while the DELETE sees the latest row.
+      if (tx.execute("DELETE FROM course_live_sessions WHERE course_id = ? AND session_id = ? "
+                     "AND seats_taken = 0",
+                     {course.id, id}) == 0)
         throw http::Error(409, "session_has_seats",
                           "session '" + id + "' has seats taken and cannot be removed");
-      tx.execute("DELETE FROM course_live_sessions WHERE course_id = ? AND session_id = ?",
-                 {course.id, id});
     }
   }
 
@@ -156,17 +157,33 @@ class LiveType final : public courses::CourseTypeBase {
                                    "report {\"seat\": \"reserve\"}, {\"seat\": \"release\"} or "
                                    "{\"attended\": true}"}});
     if (seat_request) {
-      if (p["seat"] == "reserve")
+      if (p["seat"] == "reserve") {
+        // A seat is for those who may attend: buyers (or a free course's learners) and the
+        // course's staff, not readers of a free-preview session.
+        using courses::Reason;
+        const auto why = r.decision.reason;
+        if (why != Reason::entitled && why != Reason::free_course && why != Reason::creator &&
+            why != Reason::admin)
+          throw http::Error(403, "purchase_required", "a seat needs the course");
         reserve(r);
-      else
+      } else {
         release(r);
+      }
     }
     auto session = database_.session();
-    if (attended)
+    if (attended) {
+      // Attendance counts once the session has begun: reserving and claiming every session
+      // in advance must not complete the course.
+      auto times = session.query_one(
+          "SELECT starts_at FROM course_live_sessions WHERE course_id = ? AND session_id = ?",
+          {r.course.id, r.item.id});
+      if (times && clock_.now_ms() < times->get<std::int64_t>("starts_at"))
+        throw http::Error(409, "not_started", "attendance counts once the session has begun");
       session.execute(
           "UPDATE course_live_seats SET attended = ? WHERE course_id = ? AND session_id = ? AND "
           "user_id = ?",
           {true, r.course.id, r.item.id, r.user_id});
+    }
     const auto mine = session.query_one(
         "SELECT attended FROM course_live_seats WHERE course_id = ? AND session_id = ? AND "
         "user_id = ?",

@@ -61,11 +61,11 @@ class VideoType final : public courses::CourseTypeBase {
     int position = 0;
     for (const auto& l : course_video::lessons_of(content))
       tx.execute(
-          "INSERT INTO course_video_lessons (course_id, position, section_title, lesson_id, "
-          "title, duration_s, media_path, free_preview, release_at, release_after_days) VALUES "
-          "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {course.id, position++, l.section_title, l.id, l.title, l.duration_s, l.media_path,
-           l.free_preview, l.release_at_ms, l.release_after_days});
+          "INSERT INTO course_video_lessons (course_id, position, section_index, section_title, "
+          "lesson_id, title, duration_s, media_path, free_preview, release_at, "
+          "release_after_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {course.id, position++, l.section_index, l.section_title, l.id, l.title, l.duration_s,
+           l.media_path, l.free_preview, l.release_at_ms, l.release_after_days});
   }
 
   std::vector<courses::Item> describe(const courses::Course& course,
@@ -73,16 +73,22 @@ class VideoType final : public courses::CourseTypeBase {
     std::vector<courses::Item> items;
     nlohmann::json sections = nlohmann::json::array();
     std::int64_t total_s = 0;
+    std::int64_t last_section = -1;
     for (const auto& row : database_.session().query(
-             "SELECT section_title, lesson_id, title, duration_s, free_preview, release_at, "
+             "SELECT section_index, section_title, lesson_id, title, duration_s, free_preview, "
+             "release_at, "
              "release_after_days FROM course_video_lessons WHERE course_id = ? ORDER BY position",
              {course.id})) {
       courses::Item item{row.get<std::string>("lesson_id"), row.get<std::string>("title"),
                          row.get<bool>("free_preview"), row.get<std::int64_t>("release_at"),
                          row.get<std::int64_t>("release_after_days")};
-      const auto section = row.get<std::string>("section_title");
-      if (sections.empty() || sections.back()["title"] != section)
-        sections.push_back({{"title", section}, {"lessons", nlohmann::json::array()}});
+      // By index, not title: two sections may share a title.
+      const auto section = row.get<std::int64_t>("section_index");
+      if (section != last_section) {
+        sections.push_back({{"title", row.get<std::string>("section_title")},
+                            {"lessons", nlohmann::json::array()}});
+        last_section = section;
+      }
       const auto duration = row.get<std::int64_t>("duration_s");
       total_s += duration;
       sections.back()["lessons"].push_back({{"id", item.id},

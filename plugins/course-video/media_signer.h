@@ -1,6 +1,8 @@
-// Signed media links: HMAC-SHA-256 over (path, expiry, viewer) with a site secret, so a link
-// works only for the viewer it was made for and only until it expires, and the media path
-// itself cannot be changed without breaking the signature.
+// Signed media links: HMAC-SHA-256 over (path, expiry, viewer) with a site secret, so neither
+// the media path, the expiry nor the viewer named in a link can be changed without breaking
+// it. The viewer is there to attribute a leaked link (players fetch media without the bearer
+// token, so the route cannot check who calls): whoever holds a link can use it until it
+// expires, which is why links are short-lived.
 #pragma once
 
 #include <cstdint>

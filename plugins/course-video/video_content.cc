@@ -95,13 +95,16 @@ std::vector<http::FieldError> check_content(const nlohmann::json& content) {
 
 std::vector<Lesson> lessons_of(const nlohmann::json& content) {
   std::vector<Lesson> out;
-  for (const auto& section : content["sections"])
+  std::int64_t index = 0;
+  for (const auto& section : content["sections"]) {
     for (const auto& l : section["lessons"])
-      out.push_back({section["title"].get<std::string>(), l["id"].get<std::string>(),
+      out.push_back({index, section["title"].get<std::string>(), l["id"].get<std::string>(),
                      l["title"].get<std::string>(), l["duration_s"].get<std::int64_t>(),
                      l["media"].get<std::string>(), l.value("free_preview", false),
                      l.value("release_at_ms", std::int64_t{0}),
                      l.value("release_after_days", std::int64_t{0})});
+    ++index;
+  }
   return out;
 }
 

@@ -15,6 +15,7 @@
 namespace course_video {
 
 struct Lesson {
+  std::int64_t section_index = 0;
   std::string section_title;
   std::string id;
   std::string title;

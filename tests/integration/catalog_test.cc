@@ -191,6 +191,19 @@ TEST_P(Catalog, AnEntitlementEndsWhenItExpires) {
   EXPECT_EQ(ended.status, 403);
   EXPECT_EQ(ended.code(), "entitlement_expired");
   EXPECT_EQ(ended.body["error"]["details"]["ends_at"], sdk::rfc3339(until));
+
+  // Granted again, it starts again; an expiry in the past is refused.
+  const auto grants = "/api/v1/admin/courses/" + std::to_string(id) + "/entitlements";
+  EXPECT_THAT(Call(Method::post, grants, "admin",
+                   {{"user_id", ids_.at("lea")}, {"expires_at_ms", clock_.now_ms()}})
+                  .fields(),
+              ElementsAre("expires_at_ms:in_the_past"));
+  const auto renewed = Call(Method::post, grants, "admin", {{"user_id", ids_.at("lea")}});
+  ASSERT_EQ(renewed.status, 200) << renewed.raw.body;
+  EXPECT_EQ(renewed.body["granted"], true);
+  EXPECT_EQ(renewed.body["entitlement"]["granted_at"], sdk::rfc3339(clock_.now_ms()));
+  EXPECT_TRUE(renewed.body["entitlement"]["expires_at"].is_null());
+  EXPECT_EQ(Call(Method::get, Path(id, "/items/one"), "lea").status, 200);
 }
 
 TEST_P(Catalog, BadInputNamesEveryFieldAndWritesNothing) {

@@ -119,6 +119,8 @@ TEST_P(Live, TheJoinLinkOpensForSeatHoldersThenTheReplay) {
   const auto early = Call(Method::get, path("/items/ama-1"), "ana");
   ASSERT_EQ(early.status, 200) << early.raw.body;
   EXPECT_EQ(early.body["session"]["state"], "scheduled");
+  EXPECT_EQ(Call(Method::post, path("/items/ama-1/progress"), "ana", {{"attended", true}}).code(),
+            "not_started");
   EXPECT_FALSE(early.body["session"].contains("join_url"));
   EXPECT_THAT(Call(Method::get, path()).raw.body, Not(HasSubstr("meet.example.com")));
 
@@ -142,6 +144,23 @@ TEST_P(Live, TheJoinLinkOpensForSeatHoldersThenTheReplay) {
       Call(Method::post, path("/items/ama-1/progress"), "ana", {{"attended", true}});
   ASSERT_EQ(attended.status, 200) << attended.raw.body;
   EXPECT_EQ(attended.body["progress"]["course_completed"], true);
+}
+
+TEST_P(Live, AFreePreviewSessionGivesNoSeatToNonBuyers) {
+  Person("ana", {"learner"});
+  nlohmann::json content = {{"sessions",
+                             {{{"id", "ama-1"},
+                               {"title", "Open house"},
+                               {"starts_at_ms", starts_},
+                               {"duration_min", 60},
+                               {"capacity", 5},
+                               {"join_url", "https://meet.example.com/ama-1"},
+                               {"free_preview", true}}}}};
+  ASSERT_EQ(Call(Method::patch, path(), "host", {{"content", content}}).status, 200);
+  EXPECT_EQ(Call(Method::get, path("/items/ama-1"), "ana").status, 200) << "the page is open";
+  EXPECT_EQ(Seat("ana").code(), "purchase_required") << "a seat is not";
+  Entitle("ana");
+  EXPECT_EQ(Seat("ana").status, 200);
 }
 
 TEST_P(Live, EditsKeepTheSeatsTaken) {

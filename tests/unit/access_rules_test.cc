@@ -159,6 +159,13 @@ TEST_F(AccessRules, FreePreviewsIgnoreDrip) {
   item_.free_preview = true;
   item_.release_after_days = 100;
   EXPECT_TRUE(as(nullptr).allowed);
+  EXPECT_TRUE(as(&learner_, true).allowed);
+}
+
+TEST_F(AccessRules, ABuyerOfAPreviewIsToldTheyOwnIt) {
+  item_.free_preview = true;
+  EXPECT_EQ(as(&learner_).reason, Reason::free_preview);
+  EXPECT_EQ(as(&learner_, true).reason, Reason::entitled);
 }
 
 TEST_F(AccessRules, DraftsAreClosedToAllButTheirCreatorAndAdmins) {

@@ -72,7 +72,7 @@ TEST_F(CourseTypeBoundary, AnOutageIs503AndABugIs500) {
   type_.on_track = []() -> Progress { throw std::runtime_error("position out of range"); };
   Progress progress;
   const nlohmann::json payload{{"position_s", 5}};
-  const auto bug = abi_.record_progress({course_, item_, 1, payload}, progress);
+  const auto bug = abi_.record_progress({course_, item_, 1, payload, decision_}, progress);
   ASSERT_TRUE(bug);
   EXPECT_EQ(bug->status, 500);
   EXPECT_EQ(bug->error->code, "internal");
@@ -92,7 +92,7 @@ TEST_F(CourseTypeBoundary, ResultsPassThrough) {
   type_.on_track = [] { return Progress{true, 0.5, {{"position_s", 600}}}; };
   Progress progress;
   const nlohmann::json payload{{"position_s", 600}};
-  EXPECT_FALSE(abi_.record_progress({course_, item_, 1, payload}, progress));
+  EXPECT_FALSE(abi_.record_progress({course_, item_, 1, payload, decision_}, progress));
   EXPECT_TRUE(progress.item_completed);
   EXPECT_DOUBLE_EQ(progress.course_fraction, 0.5);
 }

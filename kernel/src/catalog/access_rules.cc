@@ -47,10 +47,14 @@ Decision decide_access(const AccessQuery& q) {
   if (!course.published() && !course.archived())
     return closed(Reason::not_published, "this course is not published");
   if (item.release_at_ms > q.now_ms) return not_before(item.release_at_ms);
-  if (item.free_preview) return open(Reason::free_preview, "free preview");
 
   const auto* entitlement = q.viewer != nullptr ? q.entitlement : nullptr;
   const bool live = entitlement != nullptr && entitlement->live(q.now_ms);
+  // A preview is open to all and ignores drip; a buyer still hears "entitled", so that a type
+  // can keep buyers' privileges (a live session's seat) from preview readers.
+  if (item.free_preview)
+    return live ? open(Reason::entitled, "yours", entitlement->expires_at_ms)
+                : open(Reason::free_preview, "free preview");
   std::int64_t drip_from = 0;
   Decision verdict;
   if (live) {

@@ -7,7 +7,7 @@
 //   1. admins, and the course's creator, see everything, released or not;
 //   2. a draft is closed to everyone else;
 //   3. an item with a fixed release date is closed to everyone until then;
-//   4. a free-preview item is open;
+//   4. a free-preview item is open (to a buyer as "entitled", to others as "free_preview");
 //   5. a free course is open; a paid one needs a live entitlement (signed in, not revoked, not
 //      expired); an archived paid course is no longer sold, so only its buyers see it;
 //   6. drip: an item released N days after the entitlement began (for a free course without

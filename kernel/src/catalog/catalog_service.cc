@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "catalog/access_rules.h"
 #include "catalog/course_fields.h"
@@ -328,7 +329,8 @@ nlohmann::json CatalogService::record_progress(const Course& course, std::string
   const auto found = open(course, item_id, &viewer);
   const auto payload = sh::parse_json_object_body(request);
   courses::Progress progress;
-  raise_if(found.type->record_progress({course, found.item, viewer.user_id, payload}, progress));
+  raise_if(found.type->record_progress(
+      {course, found.item, viewer.user_id, payload, found.decision}, progress));
   const bool course_done = progress.course_fraction >= 1.0 - 1e-9;
   const std::string item_key(item_id);
   bool first_item = false, first_course = false;
@@ -377,17 +379,17 @@ bool CatalogService::revoke(std::int64_t user_id, std::int64_t course_id) {
 nlohmann::json CatalogService::library(std::int64_t user_id) {
   const auto now = clock_.now_ms();
   nlohmann::json items = nlohmann::json::array();
-  auto session = database_.session();
-  for (const auto& e : entitlements_.of_user(user_id)) {
+  // One connection at a time: each read below leases and returns its own, so the route works
+  // with a pool of one and never holds a connection while waiting for another.
+  const auto entitlements = entitlements_.of_user(user_id);
+  std::set<std::int64_t> completed_courses;
+  for (const auto& row : database_.session().query(
+           "SELECT course_id FROM lore_course_completions WHERE user_id = ?", {user_id}))
+    completed_courses.insert(row.get<std::int64_t>("course_id"));
+  for (const auto& e : entitlements) {
     auto course = find(e.course_id);
     if (!course) continue;
-    const bool completed =
-        session
-            .query_one(
-                "SELECT completed_at FROM lore_course_completions WHERE user_id = ? AND "
-                "course_id = ?",
-                {user_id, e.course_id})
-            .has_value();
+    const bool completed = completed_courses.count(e.course_id) > 0;
     items.push_back({{"course", *course},
                      {"entitlement", e},
                      {"live", e.live(now)},

@@ -62,6 +62,7 @@ class CatalogService {
                                  const sdk::http::Request& request);
 
   std::pair<Entitlement, bool> grant(const Grant& grant);
+  std::int64_t now_ms() const { return clock_.now_ms(); }
   bool revoke(std::int64_t user_id, std::int64_t course_id);
   // {items: [{course, entitlement, access: {live, ends_at}, completed}]}
   nlohmann::json library(std::int64_t user_id);

@@ -5,7 +5,6 @@
 #include <random>
 
 #include "lore/sdk/http.h"
-#include "lore/sdk/text.h"
 
 namespace lore {
 
@@ -84,10 +83,11 @@ void replace_tags(db::Transaction& tx, std::int64_t id, const std::vector<std::s
     tx.execute("INSERT INTO lore_course_tags (course_id, tag) VALUES (?, ?)", {id, tag});
 }
 
-// LIKE pattern for "contains `text`", its wildcards escaped with '!'.
+// LIKE pattern for "contains `text`", its wildcards escaped with '!'. The case is left to the
+// database (see list()), so a search never misses text written in the same case.
 std::string contains_pattern(std::string_view text) {
   std::string pattern = "%";
-  for (char c : sdk::text::ascii_lower(text)) {
+  for (char c : text) {
     if (c == '%' || c == '_' || c == '!') pattern += '!';
     pattern += c;
   }
@@ -245,7 +245,11 @@ CoursePage CourseStore::list(const CourseQuery& q) {
   }
   if (!q.text.empty()) {
     const auto pattern = contains_pattern(q.text);
-    sql += " AND (LOWER(c.title) LIKE ? ESCAPE '!' OR LOWER(c.summary) LIKE ? ESCAPE '!')";
+    // Case-insensitive on both: SQLite's LIKE ignores ASCII case; on MySQL the columns are
+    // utf8mb4_bin (byte-wise), so the comparison names a case-insensitive collation.
+    const std::string ci =
+        database_.dialect() == db::Dialect::mysql ? " COLLATE utf8mb4_unicode_ci" : "";
+    sql += " AND (c.title" + ci + " LIKE ? ESCAPE '!' OR c.summary" + ci + " LIKE ? ESCAPE '!')";
     params.emplace_back(pattern);
     params.emplace_back(pattern);
   }

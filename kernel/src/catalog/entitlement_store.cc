@@ -53,18 +53,19 @@ std::pair<Entitlement, bool> EntitlementStore::grant(db::Transaction& tx, const 
   }
   auto current = entitlement_of(*row);
   const bool was_live = current.live(now);
-  if (current.revoked_at_ms != 0) {
+  if (!was_live) {
+    // Revoked or run out: it starts again now, from whoever grants it this time.
     tx.execute(
         "UPDATE lore_entitlements SET source = ?, granted_by = ?, granted_at = ?, expires_at = ?, "
         "revoked_at = NULL WHERE id = ?",
         {g.source, optional_time(g.granted_by), now, optional_time(g.expires_at_ms), current.id});
-    tx.execute("UPDATE lore_courses SET learners = learners + 1 WHERE id = ?", {g.course_id});
+    // learners counts entitlements that are not revoked: an expired one was still counted.
+    if (current.revoked_at_ms != 0)
+      tx.execute("UPDATE lore_courses SET learners = learners + 1 WHERE id = ?", {g.course_id});
   } else {
-    // Expired or live: the start stays (drip counts from it), the end moves out if it can.
-    const auto expires =
-        was_live ? later_expiry(current.expires_at_ms, g.expires_at_ms) : g.expires_at_ms;
+    // Live: the start stays (drip counts from it), the end moves out if it can.
     tx.execute("UPDATE lore_entitlements SET expires_at = ? WHERE id = ?",
-               {optional_time(expires), current.id});
+               {optional_time(later_expiry(current.expires_at_ms, g.expires_at_ms)), current.id});
   }
   return {*find_in(tx, g.user_id, g.course_id), !was_live};
 }

@@ -30,10 +30,11 @@ class EntitlementStore {
   EntitlementStore(sdk::db::Database& database, const sdk::Clock& clock);
 
   // Makes the user's entitlement live. A live one keeps its start (drip counts from it) and
-  // gets the later of the two expiries; a revoked one starts again now. Keeps the course's
-  // learner count. Returns the entitlement and whether it was not live before.
+  // gets the later of the two expiries; a revoked or expired one starts again now with this
+  // grant's source and expiry. Keeps the course's learner count (entitlements not revoked).
+  // Returns the entitlement and whether it was not live before.
   std::pair<Entitlement, bool> grant(sdk::db::Transaction& tx, const Grant& grant);
-  // Revokes a live entitlement; false when there was none to revoke.
+  // Revokes the entitlement (live or expired); false when there is none or it is revoked.
   bool revoke(sdk::db::Transaction& tx, std::int64_t user_id, std::int64_t course_id);
 
   std::optional<Entitlement> find(std::int64_t user_id, std::int64_t course_id);

@@ -181,10 +181,12 @@ void Kernel::register_catalog_routes() {
         else
           grant.user_id = body["user_id"].get<std::int64_t>();
         if (body.contains("expires_at_ms") && !body["expires_at_ms"].is_null()) {
-          if (!body["expires_at_ms"].is_number_integer() ||
-              body["expires_at_ms"].get<std::int64_t>() <= 0)
+          if (!body["expires_at_ms"].is_number_integer())
             errors.push_back({"expires_at_ms", "invalid_type",
                               "expires_at_ms must be a time in milliseconds since 1970"});
+          else if (body["expires_at_ms"].get<std::int64_t>() <= catalog.now_ms())
+            errors.push_back({"expires_at_ms", "in_the_past",
+                              "expires_at_ms must be in the future (leave it out: never)"});
           else
             grant.expires_at_ms = body["expires_at_ms"].get<std::int64_t>();
         }
@@ -194,12 +196,13 @@ void Kernel::register_catalog_routes() {
       });
 
   add(sh::Method::delete_, "/api/v1/admin/courses/{course}/entitlements/{user}",
-      "Revokes a user's entitlement to the course; 404 when there is no live one.",
+      "Revokes a user's entitlement to the course; 404 when there is none or it is revoked.",
       sh::Access::admin, "entitlements:write", [&catalog](const sh::Request& request) {
         const auto course_id = id_param(request, "course");
         const auto user_id = id_param(request, "user");
         if (!course_id || !user_id || !catalog.revoke(*user_id, *course_id))
-          throw sh::Error(404, "not_found", "no live entitlement of this user to this course");
+          throw sh::Error(404, "not_found",
+                          "this user has no unrevoked entitlement to this course");
         return sh::Response::no_content();
       });
 }

@@ -3,6 +3,7 @@
 CREATE TABLE course_video_lessons (
   course_id BIGINT NOT NULL,
   position INTEGER NOT NULL,
+  section_index INTEGER NOT NULL,
   section_title VARCHAR(200) NOT NULL,
   lesson_id VARCHAR(64) NOT NULL,
   title VARCHAR(200) NOT NULL,

@@ -30,12 +30,15 @@ struct Delivery {
   const http::Request& request;
 };
 
-// A learner's report on an item (payload is the type's own, e.g. {"position_s": 312}).
+// A learner's report on an item (payload is the type's own, e.g. {"position_s": 312}), after
+// the engine opened the item to them (`decision` says why: a type may allow some actions only
+// to buyers, e.g. reserving a seat, and not to free-preview readers).
 struct ProgressReport {
   const Course& course;
   const Item& item;
   std::int64_t user_id;
   const nlohmann::json& payload;
+  const Decision& decision;
 };
 
 // What the type concluded from a report. The kernel records completions itself, once each, and
