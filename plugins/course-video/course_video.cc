@@ -226,9 +226,8 @@ class CourseVideo {
     return ctx.routes().add(spec, [signer, settings, &clock](const http::Request& request) {
       const auto path = request.query_param("path").value_or("");
       const auto expires = text::positive_integer(request.query_param("exp").value_or(""));
-      const auto viewer_text = request.query_param("u").value_or("");
-      const auto viewer =
-          viewer_text == "0" ? std::optional<std::int64_t>(0) : text::positive_integer(viewer_text);
+      // 0 names an anonymous viewer (a free preview).
+      const auto viewer = text::non_negative_integer(request.query_param("u").value_or(""));
       const auto signature = request.query_param("sig").value_or("");
       if (!expires || !viewer || !course_video::acceptable_media_path(path) ||
           !signer->verify(path, *expires, *viewer, signature))

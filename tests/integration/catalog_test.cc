@@ -242,6 +242,10 @@ TEST_P(Catalog, BadInputNamesEveryFieldAndWritesNothing) {
 TEST_P(Catalog, AStoppedCourseTypeAnswers503AndStaysListed) {
   const auto id = Create("Typed");
   ASSERT_EQ(Call(Method::post, Path(id, "/publish"), "ann").status, 200);
+  ASSERT_EQ(Call(Method::post, "/api/v1/admin/courses/" + std::to_string(id) + "/entitlements",
+                 "admin", {{"user_id", ids_.at("lea")}})
+                .status,
+            200);
   ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/course-basic/disable", "admin").status, 200);
   const auto page = Call(Method::get, Path(id));
   EXPECT_EQ(page.status, 503);
@@ -251,6 +255,9 @@ TEST_P(Catalog, AStoppedCourseTypeAnswers503AndStaysListed) {
   const auto listed = Call(Method::get, "/api/v1/courses");
   ASSERT_EQ(listed.body["courses"].size(), 1u);
   EXPECT_EQ(listed.body["courses"][0]["available"], false);
+  const auto library = Call(Method::get, "/api/v1/me/library", "lea");
+  ASSERT_EQ(library.body["items"].size(), 1u);
+  EXPECT_EQ(library.body["items"][0]["available"], false);
   const auto none = Call(Method::post, "/api/v1/courses", "ann", course_body("New"));
   EXPECT_THAT(none.raw.body, HasSubstr("no course type is running"));
   ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/course-basic/enable", "admin").status, 200);
@@ -278,8 +285,7 @@ TEST_P(Catalog, AChangeIsSeenAtOnceByAnotherProcessSharingTheCache) {
   EXPECT_EQ(Call(Method::get, Path(id)).body["course"]["title"], "Shared");  // cached here now
 
   // A second kernel on the same MariaDB and Redis, as a second `lore` process would be.
-  std::string extra =
-      db_->yaml() + "cache:\n  url: \"" + std::getenv("LORE_TEST_REDIS_URL") + "\"\n";
+  const std::string extra = db_->yaml() + cache_yaml_;  // the same Redis keys as kernel_
   Kernel other(config_from_yaml(kernel_yaml(0, "", extra)),
                KernelOptions{.serve_http = false, .clock = &clock_});
   other.start();
@@ -292,6 +298,22 @@ TEST_P(Catalog, AChangeIsSeenAtOnceByAnotherProcessSharingTheCache) {
   EXPECT_EQ(Call(Method::get, "/api/v1/courses/" + slug).body["course"]["title"],
             "Renamed elsewhere");
   other.stop();
+}
+
+TEST_P(Catalog, CoursesAreReadThroughTheCacheAndForgottenOnChange) {
+  const auto id = Create("Cached");
+  const auto key = "id:" + std::to_string(id);
+  auto& cache = kernel_->cache();
+  EXPECT_FALSE(cache.get("kernel.courses", key));
+  ASSERT_EQ(Call(Method::get, Path(id), "ann").status, 200);
+  const auto cached = cache.get("kernel.courses", key);
+  ASSERT_TRUE(cached) << "a read fills the cache";
+  EXPECT_THAT(*cached, HasSubstr("\"Cached\""));
+  ASSERT_EQ(Call(Method::patch, Path(id), "ann", {{"title", "Changed"}}).status, 200);
+  EXPECT_FALSE(cache.get("kernel.courses", key)) << "a committed change forgets it";
+  EXPECT_EQ(Call(Method::get, Path(id), "ann").body["course"]["title"], "Changed");
+  ASSERT_EQ(Call(Method::post, Path(id, "/publish"), "ann").status, 200);
+  EXPECT_FALSE(cache.get("kernel.courses", key)) << "so does a status change";
 }
 
 TEST_P(Catalog, PopularSortsByLearners) {

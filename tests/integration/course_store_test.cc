@@ -8,10 +8,7 @@
 
 #include <set>
 
-#include "accounts/account_service.h"
-#include "core/clocks.h"
-#include "support/in_process.h"
-#include "support/test_database.h"
+#include "support/api_fixture.h"
 
 namespace lore::test {
 namespace {
@@ -20,17 +17,17 @@ using namespace std::chrono_literals;
 using sdk::db::Dialect;
 using ::testing::ElementsAre;
 
-class CourseStoreTest : public ::testing::TestWithParam<Dialect> {
+class CourseStoreTest : public ApiFixture {
  protected:
   void SetUp() override {
-    db_ = TestDatabase::of(GetParam());
-    if (!db_) GTEST_SKIP() << "LORE_TEST_MYSQL_URL is not set (make test sets it)";
-    kernel_ = std::make_unique<Kernel>(config_from_yaml(kernel_yaml(0, "", db_->yaml())),
-                                       KernelOptions{.serve_http = false, .clock = &clock_});
-    kernel_->start();
+    ApiFixture::SetUp();
+    if (IsSkipped()) return;
+    Start("", {});
     store_ = std::make_unique<CourseStore>(kernel_->database(), clock_);
-    ann_ = kernel_->accounts().users().create({"ann@example.com", "Ann", {"creator"}}).id;
-    bob_ = kernel_->accounts().users().create({"bob@example.com", "Bob", {"creator"}}).id;
+    Person("ann", {"creator"});
+    Person("bob", {"creator"});
+    ann_ = ids_.at("ann");
+    bob_ = ids_.at("bob");
   }
 
   CourseFields fields(std::string title, std::int64_t price = 9900, std::string type = "video") {
@@ -69,9 +66,6 @@ class CourseStoreTest : public ::testing::TestWithParam<Dialect> {
     return "accepted";
   }
 
-  ManualClock clock_;
-  std::optional<TestDatabase> db_;
-  std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<CourseStore> store_;
   std::int64_t ann_ = 0, bob_ = 0;
 };
@@ -229,9 +223,7 @@ TEST_P(CourseStoreTest, ACursorOnlyServesItsOwnSort) {
 }
 
 INSTANTIATE_TEST_SUITE_P(, CourseStoreTest, ::testing::Values(Dialect::sqlite, Dialect::mysql),
-                         [](const ::testing::TestParamInfo<Dialect>& param) {
-                           return std::string(sdk::db::to_string(param.param));
-                         });
+                         dialect_name);
 
 }  // namespace
 }  // namespace lore::test

@@ -1,5 +1,7 @@
 #include "support/api_fixture.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "accounts/account_service.h"
@@ -7,19 +9,26 @@
 
 namespace lore::test {
 
+namespace {
+int kernels_started = 0;
+}  // namespace
+
 void ApiFixture::SetUp() {
   db_ = TestDatabase::of(GetParam());
   if (!db_) GTEST_SKIP() << "LORE_TEST_MYSQL_URL is not set (make test sets it)";
 }
 
 void ApiFixture::Start(const std::string& plugins_yaml, const std::vector<std::string>& must_run) {
-  // A shared test server can stall for a moment while other suites drop their schemas: these
-  // tests are about routes, so they wait for a connection instead of answering 503.
-  std::string extra = db_->yaml("  lease_timeout_ms: 10000\n");
+  std::string extra = db_->yaml();
   // MariaDB runs with the shared Redis cache, as a production site would.
   if (const char* redis = std::getenv("LORE_TEST_REDIS_URL");
       redis != nullptr && GetParam() == sdk::db::Dialect::mysql)
-    extra += std::string("cache:\n  url: \"") + redis + "\"\n";
+    // Test databases share one Redis: each kernel gets keys of its own, or a course cached as
+    // id 1 by one test would be read by the next test's course 1 (seen as a flaky 503: another
+    // test's course of a type this kernel does not run).
+    cache_yaml_ = std::string("cache:\n  url: \"") + redis + "\"\n  key_prefix: \"lore:t" +
+                  std::to_string(++kernels_started) + "_" + std::to_string(::getpid()) + ":\"\n";
+  extra += cache_yaml_;
   kernel_ = std::make_unique<Kernel>(config_from_yaml(kernel_yaml(0, plugins_yaml, extra)),
                                      KernelOptions{.serve_http = false, .clock = &clock_});
   kernel_->start();

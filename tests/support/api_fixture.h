@@ -35,6 +35,7 @@ class ApiFixture : public ::testing::TestWithParam<sdk::db::Dialect> {
   ManualClock clock_;
   std::optional<TestDatabase> db_;
   std::unique_ptr<Kernel> kernel_;
+  std::string cache_yaml_;  // the kernel's cache: section (Redis, with its own key prefix)
   std::map<std::string, std::int64_t> ids_;
   std::map<std::string, std::string> tokens_;
 };

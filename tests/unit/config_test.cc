@@ -121,6 +121,7 @@ database:
   connect_timeout_ms: 700
 cache:
   url: redis://cache:6379
+  key_prefix: "lore:site2:"
 log:
   level: debug
   access: false
@@ -155,6 +156,10 @@ plugins:
   EXPECT_EQ(config.database.statement_timeout_ms, 500);
   EXPECT_EQ(config.database.connect_timeout_ms, 700);
   EXPECT_EQ(config.cache_url, "redis://cache:6379");
+  EXPECT_EQ(config.cache_key_prefix, "lore:site2:");
+  EXPECT_EQ(Parse("").cache_key_prefix, "lore:");
+  EXPECT_THAT(Problems("cache:\n  key_prefix: \"has space\"\n"),
+              ElementsAre(HasSubstr("cache.key_prefix: expected 1 to 64 letters")));
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_FALSE(config.log.access);
   EXPECT_THAT(config.plugin_paths, ElementsAre("/opt/lore/plugins", "plugins"));

@@ -28,14 +28,8 @@ std::vector<std::string> checked_roles(std::vector<std::string> roles) {
   return roles;
 }
 
-std::string trimmed(std::string_view name) {
-  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-  return std::string(name);
-}
-
 std::optional<std::string> display_name_problem(std::string_view name) {
-  const auto t = trimmed(name);
+  const auto t = std::string(sdk::text::trim_spaces(name));
   if (t.empty() || t.size() > 100) return "display_name must be 1 to 100 bytes";
   for (unsigned char c : t)
     if (c < 0x20 || c == 0x7f) return "display_name may not contain control characters";
@@ -108,7 +102,7 @@ User UserStore::create(const NewUser& user, db::Transaction* outer) {
     throw AccountError(std::move(problems));
   }
   const auto key = email_key(user.email);
-  const auto name = trimmed(user.display_name);
+  const auto name = std::string(sdk::text::trim_spaces(user.display_name));
   const auto roles = checked_roles(user.roles);
   const auto now = clock_.now_ms();
   auto write = [&](db::Transaction& tx) {

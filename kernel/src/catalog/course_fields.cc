@@ -22,12 +22,6 @@ bool has_control(std::string_view text) {
   });
 }
 
-std::string trimmed(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return std::string(text);
-}
-
 class Reader {
  public:
   Reader(const nlohmann::json& body, std::vector<sh::FieldError>& problems)
@@ -49,7 +43,7 @@ class Reader {
       problem(field, "invalid_type", std::string(field) + " must be a string");
       return std::nullopt;
     }
-    auto value = trimmed(v->get<std::string>());
+    auto value = std::string(sdk::text::trim_spaces(v->get_ref<const std::string&>()));
     if (value.size() < min || value.size() > max) {
       problem(field, "invalid_length",
               std::string(field) + " must be " + std::to_string(min) + " to " +
@@ -130,7 +124,9 @@ CourseFields read_course_fields(const nlohmann::json& body, bool creating,
       for (std::size_t i = 0; i < tags->size(); ++i) {
         const auto& tag = (*tags)[i];
         const auto field = "tags[" + std::to_string(i) + "]";
-        std::string value = tag.is_string() ? trimmed(tag.get<std::string>()) : std::string();
+        std::string value =
+            tag.is_string() ? std::string(sdk::text::trim_spaces(tag.get_ref<const std::string&>()))
+                            : std::string();
         if (!tag.is_string() || value.empty() || value.size() > 50 || !is_utf8(value) ||
             has_control(value) || value.find(',') != std::string::npos) {
           in.problem(field, "invalid_tag",

@@ -1,10 +1,10 @@
 #include "catalog/course_store.h"
 
 #include <algorithm>
-#include <charconv>
 #include <random>
 
 #include "lore/sdk/http.h"
+#include "lore/sdk/text.h"
 
 namespace lore {
 
@@ -107,14 +107,6 @@ SortSpec spec_of(CourseSort sort) {
     case CourseSort::price_high: return {"c.price_minor", true};
   }
   return {"c.published_at", true};
-}
-
-std::optional<std::int64_t> integer_of(std::string_view text) {
-  std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  auto [at, error] = std::from_chars(text.data(), end, value);
-  if (error != std::errc() || at != end || text.empty()) return std::nullopt;
-  return value;
 }
 
 }  // namespace
@@ -263,8 +255,8 @@ CoursePage CourseStore::list(const CourseQuery& q) {
       const auto rest = std::string_view(q.cursor).substr(prefix.size());
       const auto colon = rest.find(':');
       if (colon != std::string_view::npos) {
-        last_key = integer_of(rest.substr(0, colon));
-        last_id = integer_of(rest.substr(colon + 1));
+        last_key = sdk::text::non_negative_integer(rest.substr(0, colon));
+        last_id = sdk::text::positive_integer(rest.substr(colon + 1));
       }
     }
     if (!last_key || !last_id)

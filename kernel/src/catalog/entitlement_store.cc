@@ -29,6 +29,19 @@ std::int64_t later_expiry(std::int64_t a, std::int64_t b) {
   return std::max(a, b);
 }
 
+// The (user, course) entitlement through a session or within a transaction (`lock`: " FOR
+// UPDATE" to hold the row on MySQL).
+template <class Reader>
+std::optional<Entitlement> load(Reader& reader, std::int64_t user_id, std::int64_t course_id,
+                                const std::string& lock = "") {
+  auto row =
+      reader.query_one(std::string("SELECT ") + kColumns +
+                           " FROM lore_entitlements WHERE user_id = ? AND course_id = ?" + lock,
+                       {user_id, course_id});
+  if (!row) return std::nullopt;
+  return entitlement_of(*row);
+}
+
 }  // namespace
 
 EntitlementStore::EntitlementStore(db::Database& database, const sdk::Clock& clock)
@@ -36,11 +49,9 @@ EntitlementStore::EntitlementStore(db::Database& database, const sdk::Clock& clo
 
 std::pair<Entitlement, bool> EntitlementStore::grant(db::Transaction& tx, const Grant& g) {
   const auto now = clock_.now_ms();
-  const std::string lock = tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "";
-  const std::string select = std::string("SELECT ") + kColumns +
-                             " FROM lore_entitlements WHERE user_id = ? AND course_id = ?" + lock;
-  auto row = tx.query_one(select, {g.user_id, g.course_id});
-  if (!row) {
+  const auto found =
+      load(tx, g.user_id, g.course_id, tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "");
+  if (!found) {
     // Two grants racing for a new row: the loser's insert finds the key taken, and the
     // transaction runs again (Database::transact retries conflicts) to take the update path.
     if (!tx.try_insert("INSERT INTO lore_entitlements (user_id, course_id, source, granted_by, "
@@ -49,9 +60,9 @@ std::pair<Entitlement, bool> EntitlementStore::grant(db::Transaction& tx, const 
                         optional_time(g.expires_at_ms)}))
       throw db::Error(db::ErrorKind::conflict, "a concurrent grant created the entitlement");
     tx.execute("UPDATE lore_courses SET learners = learners + 1 WHERE id = ?", {g.course_id});
-    return {*find_in(tx, g.user_id, g.course_id), true};
+    return {*load(tx, g.user_id, g.course_id), true};
   }
-  auto current = entitlement_of(*row);
+  const auto& current = *found;
   const bool was_live = current.live(now);
   if (!was_live) {
     // Revoked or run out: it starts again now, from whoever grants it this time.
@@ -67,7 +78,7 @@ std::pair<Entitlement, bool> EntitlementStore::grant(db::Transaction& tx, const 
     tx.execute("UPDATE lore_entitlements SET expires_at = ? WHERE id = ?",
                {optional_time(later_expiry(current.expires_at_ms, g.expires_at_ms)), current.id});
   }
-  return {*find_in(tx, g.user_id, g.course_id), !was_live};
+  return {*load(tx, g.user_id, g.course_id), !was_live};
 }
 
 bool EntitlementStore::revoke(db::Transaction& tx, std::int64_t user_id, std::int64_t course_id) {
@@ -82,22 +93,9 @@ bool EntitlementStore::revoke(db::Transaction& tx, std::int64_t user_id, std::in
   return revoked;
 }
 
-std::optional<Entitlement> EntitlementStore::find_in(db::Transaction& tx, std::int64_t user_id,
-                                                     std::int64_t course_id) {
-  auto row = tx.query_one(std::string("SELECT ") + kColumns +
-                              " FROM lore_entitlements WHERE user_id = ? AND course_id = ?",
-                          {user_id, course_id});
-  if (!row) return std::nullopt;
-  return entitlement_of(*row);
-}
-
 std::optional<Entitlement> EntitlementStore::find(std::int64_t user_id, std::int64_t course_id) {
-  auto row = database_.session().query_one(
-      std::string("SELECT ") + kColumns +
-          " FROM lore_entitlements WHERE user_id = ? AND course_id = ?",
-      {user_id, course_id});
-  if (!row) return std::nullopt;
-  return entitlement_of(*row);
+  auto session = database_.session();
+  return load(session, user_id, course_id);
 }
 
 std::vector<Entitlement> EntitlementStore::of_user(std::int64_t user_id) {

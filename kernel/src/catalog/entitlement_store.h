@@ -43,9 +43,6 @@ class EntitlementStore {
   std::vector<Entitlement> of_user(std::int64_t user_id);
 
  private:
-  static std::optional<Entitlement> find_in(sdk::db::Transaction& tx, std::int64_t user_id,
-                                            std::int64_t course_id);
-
   sdk::db::Database& database_;
   const sdk::Clock& clock_;
 };

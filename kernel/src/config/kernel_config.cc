@@ -1,5 +1,7 @@
 #include "config/kernel_config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -161,7 +163,7 @@ void read_database(const YAML::Node& node, YamlChecker& c, DatabaseConfig& d) {
 
 void read_url(const YAML::Node& node, YamlChecker& c, const char* section,
               std::initializer_list<std::string_view> schemes, std::string& target) {
-  if (!c.map(node, section, {"url"})) return;
+  if (!c.map(node, section, {"url", "key_prefix"})) return;
   auto n = node["url"];
   if (!n) return;
   auto v = c.string(n, std::string(section) + ".url");
@@ -229,6 +231,20 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
     std::string error;
     if (config.cache_url.rfind("redis://", 0) == 0 && !parse_redis_url(config.cache_url, error))
       c.problem(n["url"], "cache.url", error);
+    if (auto p = n.IsMap() ? n["key_prefix"] : YAML::Node()) {
+      if (auto v = c.string(p, "cache.key_prefix")) {
+        const bool shaped =
+            !v->empty() && v->size() <= 64 && std::all_of(v->begin(), v->end(), [](char ch) {
+              return std::isalnum(static_cast<unsigned char>(ch)) || ch == ':' || ch == '_' ||
+                     ch == '-' || ch == '.';
+            });
+        if (shaped)
+          config.cache_key_prefix = *v;
+        else
+          c.problem(p, "cache.key_prefix",
+                    "expected 1 to 64 letters, digits or : _ - . (e.g. \"lore:site2:\")");
+      }
+    }
   }
   if (auto n = root["log"]) {
     if (c.map(n, "log", {"level", "access"})) {

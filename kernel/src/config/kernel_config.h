@@ -71,6 +71,8 @@ struct KernelConfig {
   ServerConfig server;
   DatabaseConfig database;
   std::string cache_url = "memory://";
+  // Prepended to every Redis key, so sites (or test databases) sharing one Redis do not meet.
+  std::string cache_key_prefix = "lore:";
   AuthConfig auth;
   LogConfig log;
   std::vector<std::string> plugin_paths{"build/plugins"};

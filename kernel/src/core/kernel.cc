@@ -30,13 +30,16 @@ namespace {
 
 // memory:// (the embedded default) or redis://host[:port][/db]; the URL was validated with
 // the configuration.
-std::unique_ptr<sdk::Cache> make_cache(const std::string& url, const sdk::Clock& clock) {
+std::unique_ptr<sdk::Cache> make_cache(const std::string& url, const std::string& key_prefix,
+                                       const sdk::Clock& clock) {
   if (url.rfind("redis://", 0) == 0) {
     std::string error;
     auto address = parse_redis_url(url, error);
     if (!address) throw std::invalid_argument("cache.url: " + error);
     spdlog::info("cache: redis {}:{} db {}", address->host, address->port, address->database);
-    return std::make_unique<RedisCache>(*address, clock, RedisCache::Options{});
+    RedisCache::Options options;
+    options.key_prefix = key_prefix;
+    return std::make_unique<RedisCache>(*address, clock, options);
   }
   return std::make_unique<MemoryCache>(clock, MemoryCache::Options{});
 }
@@ -59,7 +62,7 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
     : config_(std::move(config)), options_(options) {
   if (options_.clock == nullptr) owned_clock_ = std::make_unique<SystemClock>();
   clock_ = options_.clock ? options_.clock : owned_clock_.get();
-  cache_ = make_cache(config_.cache_url, *clock_);
+  cache_ = make_cache(config_.cache_url, config_.cache_key_prefix, *clock_);
   pool_ = make_pool(config_.database);
   database_ = std::make_unique<PooledDatabase>(*pool_, "lore_", named_logger("database"));
   migrations_ = std::make_unique<MigrationRunner>(*database_, *clock_, named_logger("migrate"));
@@ -222,7 +225,9 @@ void Kernel::reload(KernelConfig config) {
   // The server (socket, threads, limits) and the access log are fixed for the process's life;
   // the log level, plugins and their settings and the plugin policy apply at once.
   if (!(config.server == config_.server) || config.log.access != config_.log.access ||
-      config.cache_url != config_.cache_url || !(config.database == config_.database) ||
+      config.cache_url != config_.cache_url ||
+      config.cache_key_prefix != config_.cache_key_prefix ||
+      !(config.database == config_.database) ||
       config.hook_timing_sample_every != config_.hook_timing_sample_every)
     spdlog::warn(
         "server, database, cache, log.access or hooks settings changed; they take effect after "
@@ -234,6 +239,7 @@ void Kernel::reload(KernelConfig config) {
     spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
   config.cache_url = config_.cache_url;
+  config.cache_key_prefix = config_.cache_key_prefix;
   config.database = config_.database;
   config.auth = config_.auth;
   config.log.access = config_.log.access;

@@ -17,12 +17,26 @@ inline std::string ascii_lower(std::string_view text) {
   return out;
 }
 
-// A whole decimal number above zero (an id, a limit, a cursor), or nullopt.
-inline std::optional<std::int64_t> positive_integer(std::string_view text) {
+// A whole decimal number of zero or more (a count, a time), or nullopt.
+inline std::optional<std::int64_t> non_negative_integer(std::string_view text) {
   std::int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
   return value;
+}
+
+// A whole decimal number above zero (an id, a limit, a cursor), or nullopt.
+inline std::optional<std::int64_t> positive_integer(std::string_view text) {
+  auto value = non_negative_integer(text);
+  if (value && *value == 0) return std::nullopt;
+  return value;
+}
+
+// `text` without the spaces (U+0020 only) at either end.
+inline std::string_view trim_spaces(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
 }
 
 }  // namespace lore::sdk::text
