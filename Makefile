@@ -4,7 +4,7 @@
 #   make run            build, then serve with config/lore.yaml
 #   make test           Debug + sanitizers + -Werror build in ./build-test, ctest against
 #                       throwaway MariaDB/Redis (scripts/with-test-servers.sh)
-#   make bench          build, then bench/run.sh
+#   make bench          build, then the bench/*.sh scripts
 #   make format         clang-format -i the sources
 #   make format-check   fail if any source is not clang-formatted
 #   make clean          remove build directories
@@ -61,6 +61,7 @@ bench: build
 	bench/run.sh
 	bench/storage.sh
 	bench/auth.sh
+	bench/catalog.sh
 
 format:
 ifneq ($(FORMAT_DIRS),)

@@ -196,9 +196,11 @@ class LiveType final : public courses::CourseTypeBase {
     const auto total = counts->get<std::int64_t>("total");
     const auto done = counts->get<std::int64_t>("done");
     const bool item_done = mine && mine->get<bool>("attended");
+    // Seats left are in the public outline.
     return {item_done,
             total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0,
-            {{"seat", mine.has_value()}, {"attended", item_done}}};
+            {{"seat", mine.has_value()}, {"attended", item_done}},
+            seat_request};
   }
 
  private:

@@ -25,7 +25,8 @@ constexpr const char* kServerKeys =
     "host, port, threads, workers, max_queue, max_body_bytes, header_timeout_ms, "
     "body_timeout_ms, keepalive_timeout_ms, shutdown_grace_ms, trusted_proxies";
 constexpr const char* kTopKeys =
-    "server, database, cache, auth, log, plugin_paths, plugin_policy, hooks, plugins";
+    "server, database, cache, auth, catalog, demo_data, log, plugin_paths, plugin_policy, hooks, "
+    "plugins";
 
 KernelConfig Parse(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   return parse_kernel_config(yaml, "lore.yaml", overrides);
@@ -197,6 +198,33 @@ TEST(KernelConfig, MissingFileIsAConfigError) {
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.problems(), ElementsAre(file + ": cannot read the file"));
+  }
+}
+
+TEST(KernelConfig, CatalogCacheAndDemoDataNextToTheFile) {
+  EXPECT_EQ(Parse("").catalog.public_cache_ms, 1000);
+  EXPECT_TRUE(Parse("").demo_data.empty());
+  EXPECT_EQ(Parse("catalog:\n  public_cache_ms: 0\n").catalog.public_cache_ms, 0);
+  EXPECT_THAT(Problems("catalog:\n  public_cache_ms: -1\n"),
+              ElementsAre(HasSubstr("lore.yaml:2:20: catalog.public_cache_ms")));
+  EXPECT_THAT(Problems("catalog:\n  ttl: 5\n"),
+              ElementsAre(HasSubstr("catalog.ttl: unknown key; expected one of: public_cache_ms")));
+
+  test::TempDir dir;
+  dir.write("demo.yaml", "users: []\n");
+  const auto file = dir.write("lore.yaml", "demo_data: demo.yaml\n");
+  // Relative to the configuration file, wherever the process runs.
+  EXPECT_EQ(load_kernel_config(file.string(), {}).demo_data, (dir.path() / "demo.yaml").string());
+  const auto absent = dir.write("absent.yaml", "\ndemo_data: nowhere.yaml\n");
+  try {
+    load_kernel_config(absent.string(), {});
+    FAIL() << "a missing demo data file was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.problems(),
+                ElementsAre(absent.string() + ":2:12: demo_data: no such file: '" +
+                            (dir.path() / "nowhere.yaml").string() +
+                            "' (a relative path is taken from the configuration file's "
+                            "directory)"));
   }
 }
 

@@ -96,14 +96,18 @@ const courses::Item* find_item(const std::vector<courses::Item>& items, std::str
 }  // namespace
 
 CatalogService::CatalogService(db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
-                               const ServiceRegistry& services, HookBus& hooks)
+                               const ServiceRegistry& services, HookBus& hooks,
+                               std::int64_t public_cache_ms)
     : database_(database),
       clock_(clock),
       cache_(cache),
       services_(services),
       hooks_(hooks),
       courses_(database, clock),
-      entitlements_(database, clock) {}
+      entitlements_(database, clock),
+      public_answers_(std::make_shared<ResponseCache>(
+          clock, ResponseCache::Options{.ttl_ms = public_cache_ms,
+                                        .epoch = [&services] { return services.generation(); }})) {}
 
 std::optional<Course> CatalogService::find(std::int64_t id) {
   const auto key = "id:" + std::to_string(id);
@@ -136,6 +140,7 @@ std::optional<Course> CatalogService::find_by_slug(std::string_view slug) {
 void CatalogService::forget(const Course& course) {
   cache_.erase(kCacheNamespace, "id:" + std::to_string(course.id));
   cache_.erase(kCacheNamespace, "slug:" + course.slug);
+  public_answers_->invalidate(course.id);
 }
 
 std::vector<std::string> CatalogService::type_names() const {
@@ -199,6 +204,8 @@ Course CatalogService::create(const nlohmann::json& body, std::int64_t creator_i
   return database_.transact([&](db::Transaction& tx) {
     auto course = courses_.create(tx, fields, creator_id);
     raise_if(type->save(tx, course, content));
+    // Nothing cached shows a draft yet; a slug that missed before may be cached as a miss.
+    tx.after_commit([this, course] { forget(course); });
     return course;
   });
 }
@@ -254,12 +261,14 @@ Course CatalogService::change_status(std::int64_t id, const std::string& to) {
   });
 }
 
-Course CatalogService::visible(std::string_view id_or_slug, const sh::Principal* viewer) {
+Course CatalogService::visible(std::string_view id_or_slug, const sh::Principal* viewer,
+                               bool fresh) {
   std::optional<Course> course;
-  if (auto id = sdk::text::positive_integer(id_or_slug))
-    course = find(*id);
+  const auto id = sdk::text::positive_integer(id_or_slug);
+  if (fresh)
+    course = id ? courses_.find(*id) : courses_.find_by_slug(id_or_slug);
   else
-    course = find_by_slug(id_or_slug);
+    course = id ? find(*id) : find_by_slug(id_or_slug);
   // Someone else's draft looks missing, like any resource of someone else.
   if (!course || (course->status == "draft" && !is_admin_or_creator(*course, viewer)))
     throw sh::Error(404, "not_found", "no such course");
@@ -347,6 +356,7 @@ nlohmann::json CatalogService::record_progress(const Course& course, std::string
                                       "completed_at) VALUES (?, ?, ?)",
                                       {viewer.user_id, course.id, now});
     tx.after_commit([&, user = viewer.user_id] {
+      if (progress.outline_changed) public_answers_->invalidate(course.id);
       if (first_item)
         hooks_.fire(sdk::hooks::lesson_completed, sdk::ItemCompleted{course, item_key, user});
       if (first_course)
@@ -367,13 +377,17 @@ std::pair<Entitlement, bool> CatalogService::grant(const Grant& grant) {
   return database_.transact([&](db::Transaction& tx) {
     if (!tx.query_one("SELECT id FROM lore_users WHERE id = ?", {grant.user_id}))
       throw sh::invalid_fields({{"user_id", "unknown_user", "no user with this id"}});
+    // The count of learners (and the popular order) moves.
+    tx.after_commit([this, id = grant.course_id] { public_answers_->invalidate(id); });
     return entitlements_.grant(tx, grant);
   });
 }
 
 bool CatalogService::revoke(std::int64_t user_id, std::int64_t course_id) {
-  return database_.transact(
-      [&](db::Transaction& tx) { return entitlements_.revoke(tx, user_id, course_id); });
+  return database_.transact([&](db::Transaction& tx) {
+    tx.after_commit([this, course_id] { public_answers_->invalidate(course_id); });
+    return entitlements_.revoke(tx, user_id, course_id);
+  });
 }
 
 nlohmann::json CatalogService::library(std::int64_t user_id) {

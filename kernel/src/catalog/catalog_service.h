@@ -14,6 +14,7 @@
 #include "catalog/entitlement_store.h"
 #include "core/service_registry.h"
 #include "hooks/hook_bus.h"
+#include "http/response_cache.h"
 #include "lore/sdk/cache.h"
 #include "lore/sdk/course_type.h"
 #include "lore/sdk/http.h"
@@ -22,8 +23,13 @@ namespace lore {
 
 class CatalogService {
  public:
+  // `public_cache_ms`: how long answers for callers without credentials are reused (0: never).
   CatalogService(sdk::db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
-                 const ServiceRegistry& services, HookBus& hooks);
+                 const ServiceRegistry& services, HookBus& hooks, std::int64_t public_cache_ms);
+
+  // The rendered course list and course pages for callers without credentials: every write
+  // here forgets what it changes after its commit; a course type coming or going forgets all.
+  const std::shared_ptr<ResponseCache>& public_answers() const noexcept { return public_answers_; }
 
   CourseStore& courses() noexcept { return courses_; }
   EntitlementStore& entitlements() noexcept { return entitlements_; }
@@ -47,8 +53,12 @@ class CatalogService {
   Course change_status(std::int64_t id, const std::string& to);
 
   // The course named by id or slug, as the viewer may see it: drafts only for their creator
-  // and admins; 404 otherwise.
-  Course visible(std::string_view id_or_slug, const sdk::http::Principal* viewer);
+  // and admins; 404 otherwise. `fresh` reads the database rather than the site cache, for an
+  // answer that will be kept: the site cache can hold a copy older than a write that has
+  // already answered (a reader that stored it is about to look again), which must not be kept
+  // for the public cache's whole lifetime.
+  Course visible(std::string_view id_or_slug, const sdk::http::Principal* viewer,
+                 bool fresh = false);
   // {course, outline, items: [{id, title, free_preview, release_at, release_after_days,
   // access}]}: the public outline with the viewer's decision for every item. 503 when the
   // course's type is not running.
@@ -96,6 +106,7 @@ class CatalogService {
   HookBus& hooks_;
   CourseStore courses_;
   EntitlementStore entitlements_;
+  std::shared_ptr<ResponseCache> public_answers_;
 };
 
 }  // namespace lore

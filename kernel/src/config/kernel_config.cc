@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -219,8 +220,8 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
   YamlChecker c(source, {config.overridden_paths.begin(), config.overridden_paths.end()});
   interpolate_tree(root, process_environment(), c);
   if (!c.map(root, "",
-             {"server", "database", "cache", "auth", "log", "plugin_paths", "plugin_policy",
-              "hooks", "plugins"})) {
+             {"server", "database", "cache", "auth", "catalog", "demo_data", "log", "plugin_paths",
+              "plugin_policy", "hooks", "plugins"})) {
     c.throw_if_failed();
   }
   if (auto n = root["server"]) read_server(n, c, config.server);
@@ -243,6 +244,30 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
         else
           c.problem(p, "cache.key_prefix",
                     "expected 1 to 64 letters, digits or : _ - . (e.g. \"lore:site2:\")");
+      }
+    }
+  }
+  if (auto n = root["catalog"]) {
+    if (c.map(n, "catalog", {"public_cache_ms"})) {
+      if (auto x = n["public_cache_ms"]) {
+        if (auto v = c.integer(x, "catalog.public_cache_ms", 0, 3600000))
+          config.catalog.public_cache_ms = *v;
+      }
+    }
+  }
+  if (auto n = root["demo_data"]) {
+    if (!n.IsNull()) {
+      if (auto v = c.string(n, "demo_data")) {
+        // Next to the configuration, like an include: the file travels with it.
+        std::filesystem::path file(*v);
+        if (!v->empty() && file.is_relative())
+          file = std::filesystem::path(source).parent_path() / file;
+        if (!v->empty() && !std::filesystem::is_regular_file(file))
+          c.problem(n, "demo_data",
+                    "no such file: '" + file.string() +
+                        "' (a relative path is taken from the configuration file's directory)");
+        else if (!v->empty())
+          config.demo_data = file.lexically_normal().string();
       }
     }
   }

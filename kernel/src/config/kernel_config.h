@@ -54,6 +54,15 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
+struct CatalogConfig {
+  // How long an answer of the public course list and course pages is reused for callers
+  // without credentials. Writes in this process forget it at once; other processes' writes
+  // show after at most this long. 0: never reused.
+  std::int64_t public_cache_ms = 1000;
+
+  bool operator==(const CatalogConfig&) const = default;
+};
+
 struct PluginPolicy {
   int failure_threshold = 5;  // failures within the window that disable a plugin
   std::int64_t failure_window_ms = 60000;
@@ -74,7 +83,11 @@ struct KernelConfig {
   // Prepended to every Redis key, so sites (or test databases) sharing one Redis do not meet.
   std::string cache_key_prefix = "lore:";
   AuthConfig auth;
+  CatalogConfig catalog;
   LogConfig log;
+  // A YAML file of demo users and courses created at start where missing (by email and slug);
+  // empty: none. Resolved against the configuration file's directory when read.
+  std::string demo_data;
   std::vector<std::string> plugin_paths{"build/plugins"};
   PluginPolicy plugin_policy;
   unsigned hook_timing_sample_every = 16;

@@ -8,10 +8,12 @@
 #include "cache/memory_cache.h"
 #include "cache/redis_cache.h"
 #include "catalog/catalog_service.h"
+#include "catalog/demo_data.h"
 #include "core/clocks.h"
 #include "core/logging.h"
 #include "http/http_server.h"
 #include "http/openapi.h"
+#include "http/response_cache.h"
 #include "http/worker_pool.h"
 #include "lore/sdk/hooks.h"
 #include "metrics/prometheus.h"
@@ -74,7 +76,8 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_,
                                                config_.cache_url.rfind("redis://", 0) == 0, *hooks_,
                                                *services_, config_.auth, named_logger("auth"));
-  catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_);
+  catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_,
+                                              config_.catalog.public_cache_ms);
   switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
   plugins_ =
       std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,
@@ -194,6 +197,7 @@ void Kernel::start() {
     std::lock_guard lock(apply_mutex_);
     plugins_->apply(effective_config());
   }
+  if (!config_.demo_data.empty() && options_.load_demo_data) load_demo();
   if (options_.serve_http) {
     workers_ = std::make_unique<WorkerPool>(static_cast<std::size_t>(config_.server.workers),
                                             static_cast<std::size_t>(config_.server.max_queue));
@@ -221,6 +225,19 @@ void Kernel::start() {
   hooks_->fire(sdk::hooks::kernel_started, sdk::KernelStarted{kVersion, plugins_->running()});
 }
 
+void Kernel::load_demo() {
+  // After the plugins: the course types check and store their courses' content.
+  const auto report = load_demo_data(config_.demo_data, *accounts_, *catalog_);
+  for (const auto& problem : report.problems) spdlog::warn("demo data: {}", problem);
+  spdlog::info(
+      "demo data ({}): {} users and {} courses created, {} users and {} courses there already{}",
+      config_.demo_data, report.users_created, report.courses_created, report.users_present,
+      report.courses_present,
+      report.problems.empty() ? ""
+                              : "; " + std::to_string(report.problems.size()) +
+                                    " entries skipped (see the warnings above)");
+}
+
 void Kernel::reload(KernelConfig config) {
   // The server (socket, threads, limits) and the access log are fixed for the process's life;
   // the log level, plugins and their settings and the plugin policy apply at once.
@@ -235,6 +252,8 @@ void Kernel::reload(KernelConfig config) {
   std::lock_guard lock(apply_mutex_);
   if (!(config.auth == config_.auth))
     spdlog::warn("auth settings changed; they take effect after a restart");
+  if (!(config.catalog == config_.catalog) || config.demo_data != config_.demo_data)
+    spdlog::warn("catalog or demo_data settings changed; they take effect after a restart");
   if (config.log.level != config_.log.level)
     spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
@@ -242,6 +261,8 @@ void Kernel::reload(KernelConfig config) {
   config.cache_key_prefix = config_.cache_key_prefix;
   config.database = config_.database;
   config.auth = config_.auth;
+  config.catalog = config_.catalog;
+  config.demo_data = config_.demo_data;
   config.log.access = config_.log.access;
   config.hook_timing_sample_every = config_.hook_timing_sample_every;
   // Read the switches before anything changes: if the database is down the reload fails whole.
@@ -306,9 +327,18 @@ std::string Kernel::metrics_text() const {
     prometheus::header(out, name, "counter", help);
     out.append(name).append(" ").append(std::to_string(value)).append("\n");
   }
+  const auto answers = catalog_->public_answers()->stats();
   const auto pool = pool_->stats();
   for (const auto& [name, type, value, help] :
-       {std::tuple{"lore_db_pool_size", "gauge", std::uint64_t{pool.size},
+       {std::tuple{"lore_public_answers_hits_total", "counter", answers.hits,
+                   "Course lists and pages answered from the public answer cache."},
+        std::tuple{"lore_public_answers_misses_total", "counter", answers.misses,
+                   "Anonymous course lists and pages the cache could not answer."},
+        std::tuple{"lore_public_answers_entries", "gauge", answers.entries,
+                   "Answers kept (some may be outdated until swept)."},
+        std::tuple{"lore_public_answers_bytes", "gauge", answers.bytes,
+                   "Bytes the kept answers take (catalog.public_cache_ms bounds their age)."},
+        std::tuple{"lore_db_pool_size", "gauge", std::uint64_t{pool.size},
                    "Most database connections the pool opens (database.pool_size)."},
         std::tuple{"lore_db_connections_open", "gauge", std::uint64_t{pool.open},
                    "Database connections open now."},

@@ -32,10 +32,14 @@ class ConnectionPool;
 class PooledDatabase;
 class MigrationRunner;
 class HttpServer;
+class ResponseCache;
 class WorkerPool;
 
 struct KernelOptions {
   bool serve_http = true;
+  // Creates what the configuration's demo_data lists at start(); the CLI's other commands
+  // (which start plugins to inspect them) leave the site as it is.
+  bool load_demo_data = true;
   const sdk::Clock* clock = nullptr;  // defaults to the system clock
   // The kernel's schema history; defaults to kernel/migrations/*.sql compiled into the binary.
   std::optional<std::vector<Migration>> kernel_migrations;
@@ -96,14 +100,18 @@ class Kernel {
   void register_admin_routes();
   void register_catalog_routes();
   void declare_kernel_hooks();
+  // Creates what config_.demo_data lists and the site lacks; problems are logged, not fatal.
+  void load_demo();
   // Every kernel route goes through here: owned by "kernel", exceptions answered like a
   // plugin's (http::Error as its status, database outages as 503), internal errors logged.
   void add_route(sdk::RouteSpec spec,
-                 std::function<sdk::http::Response(const sdk::http::Request&)> handler);
+                 std::function<sdk::http::Response(const sdk::http::Request&)> handler,
+                 std::shared_ptr<ResponseCache> response_cache = nullptr);
   // The common shape of a kernel API route (a worker route with one tag).
   void add_api_route(sdk::http::Method method, std::string path, std::string summary,
                      sdk::http::Access access, std::string scope, std::string tag,
-                     std::function<sdk::http::Response(const sdk::http::Request&)> handler);
+                     std::function<sdk::http::Response(const sdk::http::Request&)> handler,
+                     std::shared_ptr<ResponseCache> response_cache = nullptr);
   bool switches_table_exists();
   // The configuration with the run-time plugin switches laid over it.
   KernelConfig effective_config() const;

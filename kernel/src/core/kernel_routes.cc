@@ -11,8 +11,8 @@ namespace lore {
 
 namespace sh = sdk::http;
 
-void Kernel::add_route(sdk::RouteSpec spec,
-                       std::function<sh::Response(const sh::Request&)> handler) {
+void Kernel::add_route(sdk::RouteSpec spec, std::function<sh::Response(const sh::Request&)> handler,
+                       std::shared_ptr<ResponseCache> response_cache) {
   auto status = routes_->add(
       "kernel", nullptr, std::move(spec),
       [handler = std::move(handler)](const sh::Request& request) noexcept -> sh::Response {
@@ -22,13 +22,15 @@ void Kernel::add_route(sdk::RouteSpec spec,
           // The pipeline logs an internal error's cause and strips it from the answer.
           return sdk::detail::current_exception_response();
         }
-      });
+      },
+      std::move(response_cache));
   if (!status) throw std::logic_error(status.message());
 }
 
 void Kernel::add_api_route(sh::Method method, std::string path, std::string summary,
                            sh::Access access, std::string scope, std::string tag,
-                           std::function<sh::Response(const sh::Request&)> handler) {
+                           std::function<sh::Response(const sh::Request&)> handler,
+                           std::shared_ptr<ResponseCache> response_cache) {
   sdk::RouteSpec spec;
   spec.method = method;
   spec.path = std::move(path);
@@ -36,7 +38,7 @@ void Kernel::add_api_route(sh::Method method, std::string path, std::string summ
   spec.access = std::move(access);
   spec.scope = std::move(scope);
   spec.tags = {std::move(tag)};
-  add_route(std::move(spec), std::move(handler));
+  add_route(std::move(spec), std::move(handler), std::move(response_cache));
 }
 
 void Kernel::register_kernel_routes() {

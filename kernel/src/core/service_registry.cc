@@ -30,6 +30,7 @@ sdk::Status ServiceRegistry::provide(const std::string& owner, const std::shared
   auto held = std::make_shared<Held>(Held{anchor, std::move(service)});
   named.emplace(std::string(name),
                 Stored{std::string(type), owner, std::shared_ptr<void>(held, raw)});
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   return sdk::Status::ok();
 }
 
@@ -64,6 +65,7 @@ std::size_t ServiceRegistry::withdraw_owner(std::string_view owner) {
       }
     }
   }
+  if (removed > 0) generation_.fetch_add(1, std::memory_order_acq_rel);
   return removed;
 }
 

@@ -1,6 +1,7 @@
 // Named providers of a kind, owned by the plugin (or kernel) that provided them.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,9 @@ class ServiceRegistry {
                              std::string_view name) const;
   std::vector<std::string> names(std::string_view kind) const;
   std::size_t withdraw_owner(std::string_view owner);
+  // Moves whenever a service comes or goes: what was computed from the set of services (which
+  // course types run, say) is outdated once this differs.
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
   struct Entry {
     std::string kind;
@@ -39,6 +43,7 @@ class ServiceRegistry {
     std::shared_ptr<void> service;
   };
   mutable std::mutex mutex_;
+  std::atomic<std::uint64_t> generation_{0};
   std::map<std::string, std::map<std::string, Stored, std::less<>>, std::less<>> by_kind_;
 };
 

@@ -288,6 +288,11 @@ class RequestHandler final : public Http::Handler {
       send(writer, response, keep_alive, version, done);
       return;
     }
+    // A public answer kept from an earlier request: no worker hop, no database.
+    if (auto hit = pipeline_->cached(prepared)) {
+      send(writer, *hit, keep_alive, version, done);
+      return;
+    }
 
     struct Task {
       PreparedRequest prepared;

@@ -214,8 +214,19 @@ PreparedRequest Pipeline::prepare(sh::Request request) const noexcept {
   return prepared;
 }
 
+std::optional<sh::Response> Pipeline::cached(PreparedRequest& prepared) const noexcept {
+  if (prepared.response || prepared.cache_checked || !prepared.route ||
+      !prepared.route->response_cache || !ResponseCache::shareable(prepared.request))
+    return std::nullopt;
+  prepared.cache_checked = true;
+  auto hit = prepared.route->response_cache->find(prepared.request);
+  if (!hit) return std::nullopt;
+  return finish(prepared, std::move(*hit));
+}
+
 sh::Response Pipeline::complete(PreparedRequest& prepared) const noexcept {
   if (prepared.response) return finish(prepared, std::move(*prepared.response));
+  if (auto hit = cached(prepared)) return std::move(*hit);
   sh::Response response;
   try {
     if (auto refusal = admit(prepared)) {

@@ -48,6 +48,7 @@ struct PreparedRequest {
   std::optional<sdk::http::Response> response;  // set when answered without the handler
   std::chrono::steady_clock::time_point started;
   InFlightToken in_flight;
+  bool cache_checked = false;  // the route's response cache was asked already
 };
 
 class Pipeline {
@@ -69,6 +70,9 @@ class Pipeline {
   // Answers a prepared request with an error instead of running it (e.g. queue full).
   sdk::http::Response reject(PreparedRequest& prepared, int status, std::string code,
                              std::string message) const noexcept;
+  // The route's cached answer to a caller without credentials, finished (counted and logged),
+  // or nullopt when the handler must run. Never blocks: safe on a reactor thread.
+  std::optional<sdk::http::Response> cached(PreparedRequest& prepared) const noexcept;
   // prepare + complete on the calling thread.
   sdk::http::Response handle(sdk::http::Request request) const noexcept;
 

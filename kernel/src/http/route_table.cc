@@ -56,7 +56,8 @@ std::vector<std::string_view> RouteTable::split_path(std::string_view path) {
 }
 
 sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk::RouteSpec spec,
-                            sdk::ErasedHandler handler) {
+                            sdk::ErasedHandler handler,
+                            std::shared_ptr<ResponseCache> response_cache) {
   const std::string where = std::string(sdk::http::to_string(spec.method)) + " " + spec.path;
   if (!spec.access) return sdk::Status::error("route " + where + " declares no access rule");
   using Kind = sdk::http::Access::Kind;
@@ -69,6 +70,10 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
   if (spec.access->kind() == Kind::owner && !spec.access->owner_of())
     return sdk::Status::error("route " + where + ": Access::owner needs an ownership lookup");
   if (!handler) return sdk::Status::error("route " + where + " has no handler");
+  if (response_cache &&
+      (spec.access->kind() != Kind::anonymous || spec.method != sdk::http::Method::get))
+    return sdk::Status::error("route " + where +
+                              ": only anonymous GET routes may answer from a response cache");
   if (spec.path.empty() || spec.path.front() != '/')
     return sdk::Status::error("route " + where + ": path must start with '/'");
 
@@ -100,6 +105,7 @@ sdk::Status RouteTable::add(std::string owner, std::shared_ptr<void> anchor, sdk
   route->spec = std::move(spec);
   route->owner = std::move(owner);
   route->stats = stats;
+  route->response_cache = std::move(response_cache);
   // A new generation of an owner (a plugin started again) gets fresh counters; requests of the
   // old generation still hold the old ones.
   auto& closed = closed_[route->owner];

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/response_cache.h"
 #include "lore/sdk/routes.h"
 #include "metrics/histogram.h"
 
@@ -36,6 +37,9 @@ struct Route {
   // Set when the owner's routes are removed. A request that found this route in an older
   // snapshot checks it after counting itself in flight, so the owner's drain cannot miss it.
   std::shared_ptr<std::atomic<bool>> closed;
+  // Kernel routes only: answers for callers without credentials, looked up before the handler
+  // (on the reactor when the server can) and stored by the handler. Null: none.
+  std::shared_ptr<ResponseCache> response_cache;
 };
 
 struct RouteMatch {
@@ -47,8 +51,10 @@ class RouteTable {
  public:
   // Refuses routes without an access declaration, with a malformed template, or that clash
   // with an existing route (same method and same shape of path).
+  // `response_cache` only for anonymous GET routes.
   sdk::Status add(std::string owner, std::shared_ptr<void> anchor, sdk::RouteSpec spec,
-                  sdk::ErasedHandler handler);
+                  sdk::ErasedHandler handler,
+                  std::shared_ptr<ResponseCache> response_cache = nullptr);
   std::size_t remove_owner(std::string_view owner);
   // Requests of `owner` currently being handled (for draining before a plugin stops).
   std::int64_t in_flight(std::string_view owner) const;

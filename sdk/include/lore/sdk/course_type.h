@@ -47,6 +47,9 @@ struct Progress {
   bool item_completed = false;
   double course_fraction = 0;  // 0 to 1: how much of the course this learner has done
   nlohmann::json state;        // the type's view of the item's progress, echoed to the client
+  // Set when the report changed what the public outline shows (seats left, say), so the
+  // kernel forgets the course pages it keeps for anonymous visitors.
+  bool outline_changed = false;
 };
 
 // The answer a call gives instead of its result when it fails: sent to the client as is.
