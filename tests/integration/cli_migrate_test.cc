@@ -97,7 +97,7 @@ TEST_P(CliMigrate, DryRunPrintsWhatWouldRunAndChangesNothing) {
   for (int run = 0; run < 2; ++run) {
     auto [status, output] = run_lore({"migrate", "-c", file, "--dry-run"});
     EXPECT_EQ(status, 0) << output;
-    EXPECT_THAT(output, HasSubstr("kernel: 0 applied, 3 pending"));
+    EXPECT_THAT(output, HasSubstr("kernel: 0 applied, 4 pending"));
     EXPECT_THAT(output, HasSubstr("  would apply kernel 0001_create_accounts"));
     EXPECT_THAT(output, HasSubstr("  would apply kernel 0002_create_plugin_switches"));
     EXPECT_THAT(output, HasSubstr("  would apply kernel 0003_create_catalog"));

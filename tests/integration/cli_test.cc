@@ -17,8 +17,8 @@ TEST(Cli, VersionPrintsAbiAndFingerprint) {
   auto [status, output] = run_lore({"version"});
   EXPECT_EQ(status, 0);
   EXPECT_THAT(output, HasSubstr("lore 0.1.0"));
-  EXPECT_THAT(output, HasSubstr("(abi 3)"));
-  EXPECT_THAT(output, HasSubstr("fingerprint sdk-0.3.0;"));
+  EXPECT_THAT(output, HasSubstr("(abi 4)"));
+  EXPECT_THAT(output, HasSubstr("fingerprint sdk-0.4.0;"));
 }
 
 TEST(Cli, CheckConfigAcceptsTheShippedConfiguration) {

@@ -47,7 +47,7 @@ TEST(PluginLifecycle, RefusesEachBadPluginWithItsReasonAndKeepsServing) {
   EXPECT_EQ(state_of(*kernel, "greeter-fan"), "running");
   EXPECT_EQ(state_of(*kernel, "wrong-abi"), "refused");
   EXPECT_THAT(reason_of(*kernel, "wrong-abi"),
-              HasSubstr("built for SDK ABI 999, kernel speaks ABI 3"));
+              HasSubstr("built for SDK ABI 999, kernel speaks ABI 4"));
   EXPECT_EQ(state_of(*kernel, "wrong-fingerprint"), "refused");
   EXPECT_THAT(reason_of(*kernel, "wrong-fingerprint"), HasSubstr("build fingerprint mismatch"));
   EXPECT_EQ(state_of(*kernel, "no-descriptor"), "refused");

@@ -377,17 +377,29 @@ std::pair<Entitlement, bool> CatalogService::grant(const Grant& grant) {
   return database_.transact([&](db::Transaction& tx) {
     if (!tx.query_one("SELECT id FROM lore_users WHERE id = ?", {grant.user_id}))
       throw sh::invalid_fields({{"user_id", "unknown_user", "no user with this id"}});
-    // The count of learners (and the popular order) moves.
-    tx.after_commit([this, id = grant.course_id] { public_answers_->invalidate(id); });
-    return entitlements_.grant(tx, grant);
+    return this->grant(tx, grant, 0);
   });
 }
 
-bool CatalogService::revoke(std::int64_t user_id, std::int64_t course_id) {
-  return database_.transact([&](db::Transaction& tx) {
-    tx.after_commit([this, course_id] { public_answers_->invalidate(course_id); });
-    return entitlements_.revoke(tx, user_id, course_id);
+std::pair<Entitlement, bool> CatalogService::grant(db::Transaction& tx, const Grant& grant,
+                                                   std::int64_t order_id) {
+  auto result = entitlements_.grant(tx, grant);
+  tx.after_commit([this, entitlement = result.first, granted = result.second, order_id] {
+    // The count of learners (and the popular order) moves.
+    public_answers_->invalidate(entitlement.course_id);
+    if (granted)
+      hooks_.fire(sdk::hooks::entitlement_granted, sdk::EntitlementGranted{entitlement, order_id});
   });
+  return result;
+}
+
+bool CatalogService::revoke(std::int64_t user_id, std::int64_t course_id) {
+  return database_.transact([&](db::Transaction& tx) { return revoke(tx, user_id, course_id); });
+}
+
+bool CatalogService::revoke(db::Transaction& tx, std::int64_t user_id, std::int64_t course_id) {
+  tx.after_commit([this, course_id] { public_answers_->invalidate(course_id); });
+  return entitlements_.revoke(tx, user_id, course_id);
 }
 
 nlohmann::json CatalogService::library(std::int64_t user_id) {

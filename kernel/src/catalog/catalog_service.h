@@ -72,8 +72,13 @@ class CatalogService {
                                  const sdk::http::Request& request);
 
   std::pair<Entitlement, bool> grant(const Grant& grant);
+  // The same inside the caller's transaction (a purchase's fulfilment): after its commit the
+  // public answers forget the course and entitlement.granted fires (when it was not live).
+  std::pair<Entitlement, bool> grant(sdk::db::Transaction& tx, const Grant& grant,
+                                     std::int64_t order_id);
   std::int64_t now_ms() const { return clock_.now_ms(); }
   bool revoke(std::int64_t user_id, std::int64_t course_id);
+  bool revoke(sdk::db::Transaction& tx, std::int64_t user_id, std::int64_t course_id);
   // {items: [{course, entitlement, access: {live, ends_at}, completed}]}
   nlohmann::json library(std::int64_t user_id);
 

@@ -9,6 +9,7 @@
 #include "cache/redis_cache.h"
 #include "catalog/catalog_service.h"
 #include "catalog/demo_data.h"
+#include "commerce/commerce_service.h"
 #include "core/clocks.h"
 #include "core/logging.h"
 #include "http/http_server.h"
@@ -78,6 +79,8 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
                                                *services_, config_.auth, named_logger("auth"));
   catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_,
                                               config_.catalog.public_cache_ms);
+  commerce_ =
+      std::make_unique<CommerceService>(*database_, *clock_, *services_, *hooks_, *catalog_);
   switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
   plugins_ =
       std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,
@@ -111,6 +114,7 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   register_account_routes();
   register_admin_routes();
   register_catalog_routes();
+  register_commerce_routes();
 }
 
 Kernel::~Kernel() {
@@ -135,6 +139,8 @@ void Kernel::declare_kernel_hooks() {
   hooks_->declare(sdk::hooks::lesson_completed);
   hooks_->declare(sdk::hooks::course_completed);
   hooks_->declare(sdk::hooks::progress_updated);
+  hooks_->declare(sdk::hooks::order_paid);
+  hooks_->declare(sdk::hooks::entitlement_granted);
   hooks_->declare(sdk::hooks::registration_validate);
 }
 

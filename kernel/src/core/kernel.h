@@ -28,6 +28,7 @@ namespace lore {
 class PluginManager;
 class AccountService;
 class CatalogService;
+class CommerceService;
 class ConnectionPool;
 class PooledDatabase;
 class MigrationRunner;
@@ -75,6 +76,7 @@ class Kernel {
   MigrationRunner& migrations() noexcept { return *migrations_; }
   AccountService& accounts() noexcept { return *accounts_; }
   CatalogService& catalog() noexcept { return *catalog_; }
+  CommerceService& commerce() noexcept { return *commerce_; }
   // Turns a plugin on or off at run time and remembers it in the database (lore_plugin_switches),
   // above what the configuration says, until the switch is changed again. Throws
   // sdk::http::Error(404) for a plugin nobody has heard of.
@@ -99,6 +101,7 @@ class Kernel {
   void register_account_routes();
   void register_admin_routes();
   void register_catalog_routes();
+  void register_commerce_routes();
   void declare_kernel_hooks();
   // Creates what config_.demo_data lists and the site lacks; problems are logged, not fatal.
   void load_demo();
@@ -130,6 +133,7 @@ class Kernel {
   std::unique_ptr<ServiceRegistry> services_;
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<CatalogService> catalog_;
+  std::unique_ptr<CommerceService> commerce_;
   std::unique_ptr<PluginSwitches> switches_;
   std::unique_ptr<PluginManager> plugins_;
   // Serialises changes to the running plugin set (SIGHUP reloads, admin switches).

@@ -15,6 +15,7 @@
 #include "lore/sdk/hooks.h"
 #include "lore/sdk/http.h"
 #include "lore/sdk/logger.h"
+#include "lore/sdk/payments.h"
 #include "lore/sdk/plugin.h"
 #include "lore/sdk/routes.h"
 #include "lore/sdk/services.h"

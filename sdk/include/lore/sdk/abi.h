@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#define LORE_SDK_VERSION "0.3.0"
-#define LORE_SDK_ABI 3
+#define LORE_SDK_VERSION "0.4.0"
+#define LORE_SDK_ABI 4
 
 #define LORE_SDK_STRINGIFY_(x) #x
 #define LORE_SDK_STRINGIFY(x) LORE_SDK_STRINGIFY_(x)

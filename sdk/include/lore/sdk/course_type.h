@@ -92,29 +92,18 @@ class CourseTypeBase : public CourseType {
   virtual http::Response open(const Delivery& delivery) = 0;
   virtual Progress track(const ProgressReport& report) = 0;
 
- private:
-  template <class F>
-  static Failure guarded(F&& body) noexcept {
-    try {
-      body();
-      return std::nullopt;
-    } catch (...) {
-      return detail::current_exception_response();
-    }
-  }
-
  public:
   Failure validate(const nlohmann::json& content,
                    std::vector<http::FieldError>& problems) noexcept final {
-    return guarded([&] { problems = check(content); });
+    return detail::failure_of([&] { problems = check(content); });
   }
   Failure save(db::Transaction& tx, const Course& course,
                const nlohmann::json& content) noexcept final {
-    return guarded([&] { store(tx, course, content); });
+    return detail::failure_of([&] { store(tx, course, content); });
   }
   Failure outline(const Course& course, nlohmann::json& structure,
                   std::vector<Item>& items) noexcept final {
-    return guarded([&] { items = describe(course, structure); });
+    return detail::failure_of([&] { items = describe(course, structure); });
   }
   http::Response deliver(const Delivery& delivery) noexcept final {
     try {
@@ -124,7 +113,7 @@ class CourseTypeBase : public CourseType {
     }
   }
   Failure record_progress(const ProgressReport& report, Progress& out) noexcept final {
-    return guarded([&] { out = track(report); });
+    return detail::failure_of([&] { out = track(report); });
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "lore/sdk/db_value.h"
@@ -60,6 +61,18 @@ inline http::Response current_exception_response() noexcept {
     return unhandled(e.what());
   } catch (...) {
     return unhandled("unknown exception");
+  }
+}
+
+// Runs `body` on the plugin's side of a noexcept boundary: nullopt when it returned, the
+// response for what it threw otherwise.
+template <class F>
+std::optional<http::Response> failure_of(F&& body) noexcept {
+  try {
+    body();
+    return std::nullopt;
+  } catch (...) {
+    return current_exception_response();
   }
 }
 

@@ -8,6 +8,7 @@
 #include "lore/sdk/accounts.h"
 #include "lore/sdk/courses.h"
 #include "lore/sdk/hook_bus.h"
+#include "lore/sdk/payments.h"
 
 namespace lore::sdk {
 
@@ -75,6 +76,17 @@ struct ProgressUpdated {
   double course_fraction = 0;  // 0 to 1, as the course type counts it
 };
 
+// An order's money arrived and the course was granted (one transaction).
+struct OrderPaid {
+  payments::Order order;
+};
+
+// A user was given a course: by a purchase, an admin's grant, a membership...
+struct EntitlementGranted {
+  courses::Entitlement entitlement;
+  std::int64_t order_id = 0;  // the purchase that granted it; 0 for anything else
+};
+
 namespace hooks {
 
 inline constexpr Action<KernelStarted> kernel_started{
@@ -114,6 +126,16 @@ inline constexpr Action<CourseCompleted> course_completed{
     "course.completed", "After a learner completed a whole course, once per learner and course."};
 inline constexpr Action<ProgressUpdated> progress_updated{
     "progress.updated", "After a learner's progress on an item was recorded."};
+
+inline constexpr Action<OrderPaid> order_paid{
+    "order.paid",
+    "After an order's payment was recorded and its course granted (committed together); once "
+    "per order, however often the provider reports it. Consumers that must never miss one "
+    "read the orders table (or, later, the outbox): a crash between commit and hook skips it."};
+inline constexpr Action<EntitlementGranted> entitlement_granted{
+    "entitlement.granted",
+    "After a user was given a course (a purchase or an admin's grant) and it committed; not "
+    "fired when the grant only extended a live entitlement."};
 
 }  // namespace hooks
 }  // namespace lore::sdk

@@ -1,0 +1,60 @@
+// Purchases: placing an order (idempotently), handing it to a payment provider's checkout, and
+// settling it from the provider's verified events, each processed once, with the entitlement
+// granted in the same transaction as the order's payment.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog_service.h"
+#include "commerce/idempotency_store.h"
+#include "commerce/order_store.h"
+#include "core/service_registry.h"
+#include "hooks/hook_bus.h"
+#include "lore/sdk/http.h"
+#include "lore/sdk/payments.h"
+
+namespace lore {
+
+class CommerceService {
+ public:
+  CommerceService(sdk::db::Database& database, const sdk::Clock& clock,
+                  const ServiceRegistry& services, HookBus& hooks, CatalogService& catalog);
+
+  OrderStore& orders() noexcept { return orders_; }
+
+  // POST /api/v1/orders {course_id, provider} with an Idempotency-Key header: 201 {order,
+  // checkout} (checkout null for a free course, which is granted at once), 200 with the open
+  // order when the buyer has one for the course already; 409 already_owned, not_for_sale...
+  sdk::http::Response place_order(const sdk::http::Request& request);
+  // POST /api/v1/payments/{provider}/webhook: the provider verifies; each event is applied once.
+  sdk::http::Response receive_webhook(const std::string& provider,
+                                      const sdk::http::Request& request);
+  // {order, checkout}: an order as its buyer sees it.
+  nlohmann::json view(const Order& order);
+
+  // Names of the running payment providers, sorted.
+  std::vector<std::string> provider_names() const;
+
+  // What applying one event did, recorded with it ("fulfilled", "duplicate", "unknown_order",
+  // "amount_mismatch"...).
+  std::string apply_event(const std::string& provider, const sdk::payments::PaymentEvent& event);
+
+ private:
+  std::shared_ptr<sdk::payments::PaymentProvider> provider(const std::string& name) const;
+  sdk::http::Response create_order(const sdk::http::Request& request);
+  std::string settle(sdk::db::Transaction& tx, const std::string& provider,
+                     const sdk::payments::PaymentEvent& event);
+
+  sdk::db::Database& database_;
+  const sdk::Clock& clock_;
+  const ServiceRegistry& services_;
+  HookBus& hooks_;
+  CatalogService& catalog_;
+  OrderStore orders_;
+  IdempotencyStore keys_;
+};
+
+}  // namespace lore

@@ -1,0 +1,77 @@
+#include "commerce/idempotency_store.h"
+
+namespace lore {
+
+namespace db = sdk::db;
+namespace sh = sdk::http;
+
+IdempotencyStore::IdempotencyStore(db::Database& database, const sdk::Clock& clock,
+                                   std::int64_t stale_after_ms)
+    : database_(database), clock_(clock), stale_after_ms_(stale_after_ms) {}
+
+bool IdempotencyStore::acceptable_key(const std::string& key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (unsigned char c : key)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+IdempotencyStore::Claim IdempotencyStore::claim(std::int64_t user_id, const std::string& route,
+                                                const std::string& key,
+                                                const std::string& fingerprint) {
+  // Its own short transaction: the claim must be visible to a concurrent retry at once.
+  return database_.transact([&](db::Transaction& tx) -> Claim {
+    const auto now = clock_.now_ms();
+    if (tx.try_insert("INSERT INTO lore_idempotency_keys (user_id, route, idem_key, fingerprint, "
+                      "status, response_body, created_at) VALUES (?, ?, ?, ?, 0, '', ?)",
+                      {user_id, route, key, fingerprint, now}))
+      return {};
+    auto row = tx.query_one(
+        "SELECT fingerprint, status, response_body, created_at FROM lore_idempotency_keys "
+        "WHERE user_id = ? AND route = ? AND idem_key = ?",
+        {user_id, route, key});
+    if (!row) throw db::Error(db::ErrorKind::conflict, "the idempotency key moved meanwhile");
+    if (row->get<std::string>("fingerprint") != fingerprint)
+      return {sh::Response::failure(
+          422, "idempotency_key_reused",
+          "this Idempotency-Key was used with another request; use a new key for a new "
+          "request")};
+    const auto status = row->get<std::int64_t>("status");
+    if (status == 0) {
+      // The first request is still running, unless its process died long ago.
+      const bool stale = row->get<std::int64_t>("created_at") < now - stale_after_ms_;
+      if (stale && tx.execute("UPDATE lore_idempotency_keys SET created_at = ? WHERE user_id = ? "
+                              "AND route = ? AND idem_key = ? AND status = 0 AND created_at = ?",
+                              {now, user_id, route, key, row->get<std::int64_t>("created_at")}) > 0)
+        return {};
+      auto busy = sh::Response::failure(
+          409, "request_in_progress",
+          "a request with this Idempotency-Key is still being processed; retry shortly");
+      busy.headers.emplace_back("Retry-After", "1");
+      return {busy};
+    }
+    sh::Response replay;
+    replay.status = static_cast<int>(status);
+    replay.body = row->get<std::string>("response_body");
+    replay.headers.emplace_back("Idempotent-Replayed", "true");
+    return {replay};
+  });
+}
+
+void IdempotencyStore::finish(std::int64_t user_id, const std::string& route,
+                              const std::string& key, const sh::Response& response) {
+  database_.session().execute(
+      "UPDATE lore_idempotency_keys SET status = ?, response_body = ? WHERE user_id = ? AND "
+      "route = ? AND idem_key = ? AND status = 0",
+      {static_cast<std::int64_t>(response.status), response.body, user_id, route, key});
+}
+
+void IdempotencyStore::release(std::int64_t user_id, const std::string& route,
+                               const std::string& key) {
+  database_.session().execute(
+      "DELETE FROM lore_idempotency_keys WHERE user_id = ? AND route = ? AND idem_key = ? AND "
+      "status = 0",
+      {user_id, route, key});
+}
+
+}  // namespace lore

@@ -1,0 +1,57 @@
+// Orders in lore_orders: a price snapshot, the buyer, the provider and the state machine
+// pending -> paid -> fulfilled -> refunded, pending -> cancelled | expired. Every change of
+// state is a conditional UPDATE inside the caller's transaction, so two processes (or a
+// webhook and its duplicate) can never both move an order.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lore/sdk/clock.h"
+#include "lore/sdk/database.h"
+#include "lore/sdk/payments.h"
+
+namespace lore {
+
+using Order = sdk::payments::Order;
+
+struct NewOrder {
+  std::int64_t user_id = 0;
+  std::int64_t course_id = 0;
+  std::string title;
+  sdk::courses::Price price;
+  std::string provider;
+  std::string status = "pending";
+  std::int64_t expires_at_ms = 0;
+};
+
+class OrderStore {
+ public:
+  OrderStore(sdk::db::Database& database, const sdk::Clock& clock);
+
+  Order create(sdk::db::Transaction& tx, const NewOrder& order);
+  std::optional<Order> find(std::int64_t id);
+  // Locks the row on MySQL, so the caller's transaction decides alone what happens to it.
+  std::optional<Order> find_for_update(sdk::db::Transaction& tx, std::int64_t id);
+  // The user's unexpired pending order for the course, if any (locks it on MySQL).
+  std::optional<Order> open_order(sdk::db::Transaction& tx, std::int64_t user_id,
+                                  std::int64_t course_id);
+  // Moves the order to `to` if it is in one of `from`; false (nothing changed) otherwise.
+  bool transition(sdk::db::Transaction& tx, std::int64_t id,
+                  std::initializer_list<std::string_view> from, std::string_view to);
+  // Records the provider's checkout of a pending order; false when it is no longer pending.
+  bool set_checkout(sdk::db::Transaction& tx, std::int64_t id,
+                    const sdk::payments::Checkout& checkout);
+  // The checkout stored with the order: kind, value, provider_ref ("" until there is one).
+  std::optional<sdk::payments::Checkout> checkout_of(std::int64_t id);
+  // The user's orders, newest first.
+  std::vector<Order> of_user(std::int64_t user_id, int limit);
+
+ private:
+  sdk::db::Database& database_;
+  const sdk::Clock& clock_;
+};
+
+}  // namespace lore

@@ -1,0 +1,230 @@
+// Buying a course through the kernel's routes with the pay-sandbox provider, on SQLite and on
+// MariaDB with Redis: an order needs an Idempotency-Key (replayed, 422 on another body, one
+// open order per buyer and course), the webhook is verified by the provider's signature, each
+// event is applied once, the amount must match the order's snapshot, payment grants the course
+// in the same transaction (order.paid and entitlement.granted once), a refund event revokes it.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "../../plugins/pay-sandbox/signature.h"
+#include "../../plugins/pay-sandbox/webhook.h"
+#include "commerce/commerce_service.h"
+#include "lore/sdk/hooks.h"
+#include "support/api_fixture.h"
+
+namespace lore::test {
+namespace {
+
+using sdk::db::Dialect;
+using sdk::http::Method;
+using ::testing::HasSubstr;
+
+constexpr const char* kSecret = "test-webhook-secret-0123456789";
+
+class Commerce : public ApiFixture {
+ protected:
+  void SetUp() override {
+    ApiFixture::SetUp();
+    if (IsSkipped()) return;
+    Start(std::string("  course-basic: { enabled: true }\n"
+                      "  pay-sandbox:\n    settings: { webhook_secret: \"") +
+              kSecret + "\" }\n",
+          {"course-basic", "pay-sandbox"});
+    Person("ann", {"creator"});
+    Person("bob", {"learner"});
+    Person("cid", {"learner"});
+    Person("admin", {"admin"});
+    kernel_->hooks().on(sdk::hooks::order_paid, [this](const sdk::OrderPaid& e) {
+      ++orders_paid_;
+      EXPECT_EQ(e.order.status, "fulfilled");
+    });
+    kernel_->hooks().on(sdk::hooks::entitlement_granted,
+                        [this](const sdk::EntitlementGranted&) { ++granted_; });
+    paid_course_ = Course("SQL in practice", 9900);
+  }
+
+  std::int64_t Course(const std::string& title, std::int64_t price) {
+    const nlohmann::json body = {
+        {"type", "basic"},
+        {"title", title},
+        {"price", {{"amount_minor", price}, {"currency", "CNY"}}},
+        {"content",
+         {{"items",
+           {{{"id", "intro"}, {"title", "Intro"}, {"body", "Welcome"}, {"free_preview", true}},
+            {{"id", "one"}, {"title", "One"}, {"body", "The first lesson"}}}}}}};
+    auto created = Call(Method::post, "/api/v1/courses", "ann", body);
+    EXPECT_EQ(created.status, 201) << created.raw.body;
+    const auto id = created.body["course"]["id"].get<std::int64_t>();
+    EXPECT_EQ(
+        Call(Method::post, "/api/v1/courses/" + std::to_string(id) + "/publish", "ann").status,
+        200);
+    return id;
+  }
+
+  ApiAnswer Order(const std::string& who, const std::string& key, const nlohmann::json& body) {
+    ApiCall call{Method::post, "/api/v1/orders", body.dump(), tokens_.at(who)};
+    if (!key.empty()) call.headers["idempotency-key"] = key;
+    return call_api(*kernel_, call);
+  }
+
+  ApiAnswer Webhook(const std::string& body, const std::string& secret = kSecret,
+                    const std::string& provider = "sandbox") {
+    ApiCall call{Method::post, "/api/v1/payments/" + provider + "/webhook", body, ""};
+    call.headers["sandbox-signature"] =
+        pay_sandbox::signature_header(secret, clock_.now_ms() / 1000, body);
+    return call_api(*kernel_, call);
+  }
+
+  std::string Paid(std::int64_t order_id, const std::string& event_id, std::int64_t amount = 9900,
+                   const std::string& type = "payment.succeeded") {
+    return pay_sandbox::event_body({event_id, type, order_id, amount, "CNY",
+                                    pay_sandbox::payment_ref(order_id), clock_.now_ms()});
+  }
+
+  std::string Status(std::int64_t order_id) {
+    return kernel_->commerce().orders().find(order_id)->status;
+  }
+  int ItemStatus(const std::string& who) {
+    return Call(Method::get, "/api/v1/courses/" + std::to_string(paid_course_) + "/items/one", who)
+        .status;
+  }
+
+  std::int64_t paid_course_ = 0;
+  int orders_paid_ = 0;
+  int granted_ = 0;
+};
+
+TEST_P(Commerce, BuyPayOnceAndRefund) {
+  const nlohmann::json buy = {{"course_id", paid_course_}, {"provider", "sandbox"}};
+  auto no_key = Order("bob", "", buy);
+  EXPECT_EQ(no_key.status, 400);
+  EXPECT_EQ(no_key.code(), "idempotency_key_required");
+
+  auto placed = Order("bob", "key-1", buy);
+  ASSERT_EQ(placed.status, 201) << placed.raw.body;
+  const auto order_id = placed.body["order"]["id"].get<std::int64_t>();
+  EXPECT_EQ(placed.body["order"]["status"], "pending");
+  EXPECT_EQ(placed.body["order"]["price"]["amount_minor"], 9900);
+  EXPECT_EQ(placed.body["checkout"]["kind"], "redirect");
+  EXPECT_THAT(placed.body["checkout"]["value"].get<std::string>(),
+              HasSubstr("/pay-sandbox/checkout/" + std::to_string(order_id) + "?t="));
+
+  // The same key and body: the first answer again, byte for byte.
+  auto replay = Order("bob", "key-1", buy);
+  EXPECT_EQ(replay.status, 201);
+  EXPECT_EQ(replay.raw.body, placed.raw.body);
+  EXPECT_EQ(replay.header("Idempotent-Replayed"), "true");
+  // The same key with another body.
+  auto reused = Order("bob", "key-1", {{"course_id", paid_course_}, {"provider", "other"}});
+  EXPECT_EQ(reused.status, 422);
+  EXPECT_EQ(reused.code(), "idempotency_key_reused");
+  // A new key for the same course: the open order, not a second one.
+  auto again = Order("bob", "key-2", buy);
+  EXPECT_EQ(again.status, 200) << again.raw.body;
+  EXPECT_EQ(again.body["order"]["id"], order_id);
+  // Another buyer's key space is their own.
+  EXPECT_EQ(Order("cid", "key-1", buy).status, 201);
+
+  EXPECT_EQ(ItemStatus("bob"), 403);
+
+  // Forged, wrong amount, unknown order: answered, nothing changes.
+  auto forged = Webhook(Paid(order_id, "evt_forged"), "not-the-secret");
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(forged.code(), "bad_signature");
+  EXPECT_EQ(Webhook(Paid(order_id, "evt_cheap", 1)).status, 200);
+  EXPECT_EQ(Webhook(Paid(987654, "evt_nobody")).status, 200);
+  EXPECT_EQ(Status(order_id), "pending");
+  EXPECT_EQ(ItemStatus("bob"), 403);
+
+  // The real payment, then its duplicate and a copy under a new event id.
+  auto paid = Webhook(Paid(order_id, "evt_paid"));
+  EXPECT_EQ(paid.status, 200) << paid.raw.body;
+  EXPECT_EQ(paid.body["received"], true);
+  EXPECT_EQ(Webhook(Paid(order_id, "evt_paid")).status, 200);
+  EXPECT_EQ(Webhook(Paid(order_id, "evt_paid_again")).status, 200);
+  // A stale failure arriving after the payment changes nothing.
+  EXPECT_EQ(Webhook(Paid(order_id, "evt_late_failure", 9900, "payment.failed")).status, 200);
+  EXPECT_EQ(Status(order_id), "fulfilled");
+  EXPECT_EQ(orders_paid_, 1);
+  EXPECT_EQ(granted_, 1);
+  EXPECT_EQ(ItemStatus("bob"), 200);
+  auto library = Call(Method::get, "/api/v1/me/library", "bob");
+  ASSERT_EQ(library.body["items"].size(), 1u);
+  EXPECT_EQ(library.body["items"][0]["entitlement"]["source"], "purchase");
+  auto owned = Order("bob", "key-3", buy);
+  EXPECT_EQ(owned.status, 409);
+  EXPECT_EQ(owned.code(), "already_owned");
+
+  auto mine = Call(Method::get, "/api/v1/me/orders", "bob");
+  ASSERT_EQ(mine.body["orders"].size(), 1u);
+  EXPECT_EQ(mine.body["orders"][0]["status"], "fulfilled");
+  EXPECT_EQ(Call(Method::get, "/api/v1/orders/" + std::to_string(order_id), "cid").status, 404)
+      << "another buyer's order looks missing";
+
+  // The provider reports a refund: the course is taken back.
+  EXPECT_EQ(Webhook(Paid(order_id, "evt_refund", 9900, "refund.succeeded")).status, 200);
+  EXPECT_EQ(Status(order_id), "refunded");
+  EXPECT_EQ(ItemStatus("bob"), 403);
+
+  // What each event did is on record, once.
+  auto session = kernel_->database().session();
+  auto outcomes = session.query(
+      "SELECT event_id, outcome FROM lore_payment_events WHERE provider = 'sandbox' ORDER BY "
+      "event_id");
+  std::map<std::string, std::string> by_event;
+  for (const auto& row : outcomes)
+    by_event[row.get<std::string>("event_id")] = row.get<std::string>("outcome");
+  EXPECT_EQ(by_event["evt_cheap"], "amount_mismatch");
+  EXPECT_EQ(by_event["evt_nobody"], "unknown_order");
+  EXPECT_EQ(by_event["evt_paid"], "fulfilled");
+  EXPECT_EQ(by_event["evt_paid_again"], "already_paid");
+  EXPECT_EQ(by_event["evt_late_failure"], "stale_failure");
+  EXPECT_EQ(by_event["evt_refund"], "refunded");
+  EXPECT_EQ(by_event.count("evt_forged"), 0u);
+}
+
+TEST_P(Commerce, AFreeCourseIsGrantedWithoutAProvider) {
+  const auto free_course = Course("Free intro", 0);
+  auto placed = Order("bob", "free-1", {{"course_id", free_course}});
+  ASSERT_EQ(placed.status, 201) << placed.raw.body;
+  EXPECT_TRUE(placed.body["checkout"].is_null());
+  EXPECT_EQ(placed.body["order"]["status"], "fulfilled");
+  EXPECT_EQ(placed.body["entitlement"]["source"], "purchase");
+  EXPECT_EQ(granted_, 1);
+  EXPECT_EQ(Order("bob", "free-2", {{"course_id", free_course}}).code(), "already_owned");
+}
+
+TEST_P(Commerce, BadOrdersAreRefusedAndTheKeyCanBeUsedAgain) {
+  auto missing = Order("bob", "k", {{"provider", "sandbox"}});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_THAT(missing.fields(), ::testing::ElementsAre("course_id:required"));
+  auto unknown = Order("bob", "k", {{"course_id", paid_course_}, {"provider", "paypal"}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_THAT(unknown.message(), HasSubstr("running: sandbox"));
+  EXPECT_EQ(Order("bob", "k", {{"course_id", 999999}, {"provider", "sandbox"}}).status, 404);
+  // Nothing was bought under the key, so the corrected request runs.
+  EXPECT_EQ(Order("bob", "k", {{"course_id", paid_course_}, {"provider", "sandbox"}}).status, 201);
+  auto bad_key = Order("bob", std::string(300, 'x'), {{"course_id", paid_course_}});
+  EXPECT_EQ(bad_key.code(), "invalid_idempotency_key");
+}
+
+TEST_P(Commerce, AStoppedProviderMakesItsWebhooksWait) {
+  auto placed = Order("bob", "k", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(placed.status, 201);
+  const auto order_id = placed.body["order"]["id"].get<std::int64_t>();
+  ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/pay-sandbox/disable", "admin").status, 200);
+  auto waiting = Webhook(Paid(order_id, "evt_1"));
+  EXPECT_EQ(waiting.status, 503);
+  EXPECT_EQ(waiting.header("Retry-After"), "60");
+  EXPECT_EQ(Status(order_id), "pending");
+  ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/pay-sandbox/enable", "admin").status, 200);
+  EXPECT_EQ(Webhook(Paid(order_id, "evt_1")).status, 200);
+  EXPECT_EQ(Status(order_id), "fulfilled");
+}
+
+INSTANTIATE_TEST_SUITE_P(, Commerce, ::testing::Values(Dialect::sqlite, Dialect::mysql),
+                         dialect_name);
+
+}  // namespace
+}  // namespace lore::test
