@@ -26,6 +26,8 @@ CREATE TABLE lore_orders (
   FOREIGN KEY (course_id) REFERENCES lore_courses (id)
 ) {{table_options}};
 CREATE INDEX lore_orders_by_user ON lore_orders (user_id, id);
+-- The buyer's open order for a course, found (and locked) without touching other orders.
+CREATE INDEX lore_orders_by_buyer_course ON lore_orders (user_id, course_id, status);
 CREATE INDEX lore_orders_by_status ON lore_orders (status, expires_at);
 
 -- Stripe's semantics: the first request with a key stores its answer; a retry with the same
@@ -44,8 +46,8 @@ CREATE TABLE lore_idempotency_keys (
 CREATE INDEX lore_idempotency_keys_by_age ON lore_idempotency_keys (created_at);
 
 -- Every provider event, inserted in the transaction that acts on it: a duplicate finds the
--- row and changes nothing. outcome says what it did (applied, duplicate_state, unknown_order,
--- amount_mismatch...).
+-- row and changes nothing. outcome says what it did (fulfilled, already_paid, paid_twice,
+-- amount_mismatch, unknown_order, refunded...; docs/payments.md lists them).
 CREATE TABLE lore_payment_events (
   provider VARCHAR(64) NOT NULL,
   event_id VARCHAR(255) NOT NULL,

@@ -223,6 +223,107 @@ TEST_P(Commerce, AStoppedProviderMakesItsWebhooksWait) {
   EXPECT_EQ(Status(order_id), "fulfilled");
 }
 
+TEST_P(Commerce, RefundsFollowTheMoney) {
+  const nlohmann::json buy = {{"course_id", paid_course_}, {"provider", "sandbox"}};
+  // A refund delivered before its payment: the payment, when it comes, grants nothing.
+  auto first = Order("bob", "k1", buy);
+  ASSERT_EQ(first.status, 201);
+  const auto early = first.body["order"]["id"].get<std::int64_t>();
+  EXPECT_EQ(Webhook(Paid(early, "evt_r0", 9900, "refund.succeeded")).status, 200);
+  EXPECT_EQ(Status(early), "pending");
+  EXPECT_EQ(Webhook(Paid(early, "evt_p0")).status, 200);
+  EXPECT_EQ(Status(early), "refunded");
+  EXPECT_EQ(ItemStatus("bob"), 403);
+  EXPECT_EQ(orders_paid_, 0);
+
+  // Part of the money back keeps the course; a refund in another currency changes nothing; the
+  // whole amount takes it back.
+  auto second = Order("cid", "k2", buy);
+  ASSERT_EQ(second.status, 201);
+  const auto order = second.body["order"]["id"].get<std::int64_t>();
+  ASSERT_EQ(Webhook(Paid(order, "evt_p1")).status, 200);
+  ASSERT_EQ(Status(order), "fulfilled");
+  EXPECT_EQ(Webhook(Paid(order, "evt_r1", 100, "refund.succeeded")).status, 200);
+  EXPECT_EQ(ItemStatus("cid"), 200);
+  EXPECT_EQ(Webhook(pay_sandbox::event_body({"evt_r2", "refund.succeeded", order, 9900, "USD",
+                                             pay_sandbox::payment_ref(order), clock_.now_ms()}))
+                .status,
+            200);
+  EXPECT_EQ(Status(order), "fulfilled");
+  EXPECT_EQ(Webhook(Paid(order, "evt_r3", 9900, "refund.succeeded")).status, 200);
+  EXPECT_EQ(Status(order), "refunded");
+  EXPECT_EQ(ItemStatus("cid"), 403);
+
+  auto session = kernel_->database().session();
+  std::map<std::string, std::string> by_event;
+  for (const auto& row : session.query("SELECT event_id, outcome FROM lore_payment_events"))
+    by_event[row.get<std::string>("event_id")] = row.get<std::string>("outcome");
+  EXPECT_EQ(by_event["evt_r0"], "refund_before_payment");
+  EXPECT_EQ(by_event["evt_p0"], "refunded_before_fulfilment");
+  EXPECT_EQ(by_event["evt_r1"], "partial_refund");
+  EXPECT_EQ(by_event["evt_r2"], "refund_mismatch");
+  EXPECT_EQ(by_event["evt_r3"], "refunded");
+}
+
+TEST_P(Commerce, AWithdrawnOrderPaidAfterAnotherIsFlaggedForARefund) {
+  auto first = Order("bob", "k1", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(first.status, 201);
+  const auto withdrawn = first.body["order"]["id"].get<std::int64_t>();
+  // The buyer starts over (a new order after the first expired).
+  clock_.advance(std::chrono::minutes(31));
+  auto second = Order("bob", "k2", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(second.status, 201) << second.raw.body;
+  const auto order = second.body["order"]["id"].get<std::int64_t>();
+  ASSERT_NE(order, withdrawn);
+  ASSERT_EQ(Webhook(Paid(order, "evt_a")).status, 200);
+  // The old checkout was paid too: honoured (the money arrived) and flagged for a refund.
+  ASSERT_EQ(Webhook(Paid(withdrawn, "evt_b")).status, 200);
+  auto session = kernel_->database().session();
+  auto row = session.query_one(
+      "SELECT outcome FROM lore_payment_events WHERE provider = 'sandbox' AND event_id = 'evt_b'");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->get<std::string>("outcome"), "fulfilled_already_owned");
+  EXPECT_EQ(granted_, 1);
+  // Refunding that second payment leaves the course to the order that still stands.
+  ASSERT_EQ(Webhook(Paid(withdrawn, "evt_c", 9900, "refund.succeeded")).status, 200);
+  EXPECT_EQ(Status(withdrawn), "refunded");
+  EXPECT_EQ(ItemStatus("bob"), 200);
+}
+
+TEST_P(Commerce, OneRequestAtATimeStartsAnOrdersCheckout) {
+  auto placed = Order("bob", "k1", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(placed.status, 201);
+  const auto id = placed.body["order"]["id"].get<std::int64_t>();
+  // A second order of the same course by another buyer, claimed by a request that died.
+  auto other = Order("cid", "k1", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(other.status, 201);
+  auto& orders = kernel_->commerce().orders();
+  auto& db = kernel_->database();
+  const auto now = clock_.now_ms();
+  EXPECT_FALSE(db.transact([&](sdk::db::Transaction& tx) {
+    return orders.reserve_checkout(tx, id, now - 60000);
+  })) << "it has a checkout already";
+  const auto fresh = db.transact([&](sdk::db::Transaction& tx) {
+    return orders.create(
+        tx,
+        {ids_.at("ann"), paid_course_, "t", {9900, "CNY"}, "sandbox", "pending", now + 3600000});
+  });
+  EXPECT_TRUE(db.transact([&](sdk::db::Transaction& tx) {
+    return orders.reserve_checkout(tx, fresh.id, now - 60000);
+  }));
+  EXPECT_FALSE(db.transact([&](sdk::db::Transaction& tx) {
+    return orders.reserve_checkout(tx, fresh.id, now - 60000);
+  })) << "a second request waits while the first starts the payment";
+  clock_.advance(std::chrono::seconds(61));
+  EXPECT_TRUE(db.transact([&](sdk::db::Transaction& tx) {
+    return orders.reserve_checkout(tx, fresh.id, clock_.now_ms() - 60000);
+  })) << "a claim whose request died is taken over";
+  // Through the route: the buyer whose order is being started is asked to retry.
+  auto waiting = Order("ann", "k9", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  EXPECT_EQ(waiting.status, 409) << waiting.raw.body;
+  EXPECT_EQ(waiting.code(), "request_in_progress");
+}
+
 INSTANTIATE_TEST_SUITE_P(, Commerce, ::testing::Values(Dialect::sqlite, Dialect::mysql),
                          dialect_name);
 

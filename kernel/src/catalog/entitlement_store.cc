@@ -98,6 +98,11 @@ std::optional<Entitlement> EntitlementStore::find(std::int64_t user_id, std::int
   return load(session, user_id, course_id);
 }
 
+std::optional<Entitlement> EntitlementStore::find(db::Transaction& tx, std::int64_t user_id,
+                                                  std::int64_t course_id) {
+  return load(tx, user_id, course_id);
+}
+
 std::vector<Entitlement> EntitlementStore::of_user(std::int64_t user_id) {
   std::vector<Entitlement> out;
   for (const auto& row : database_.session().query(

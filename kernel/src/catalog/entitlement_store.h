@@ -38,6 +38,9 @@ class EntitlementStore {
   bool revoke(sdk::db::Transaction& tx, std::int64_t user_id, std::int64_t course_id);
 
   std::optional<Entitlement> find(std::int64_t user_id, std::int64_t course_id);
+  // The same inside the caller's transaction (no second connection).
+  std::optional<Entitlement> find(sdk::db::Transaction& tx, std::int64_t user_id,
+                                  std::int64_t course_id);
   // The user's entitlements that are not revoked (expired ones included: the library shows
   // them as ended), newest first.
   std::vector<Entitlement> of_user(std::int64_t user_id);

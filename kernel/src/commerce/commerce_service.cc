@@ -20,6 +20,29 @@ namespace {
 constexpr const char* kOrdersRoute = "POST /api/v1/orders";
 // An unpaid order stops being payable after this long; the buyer places another.
 constexpr std::int64_t kOrderLifetimeMs = 30 * 60 * 1000;
+// A request that claimed an order's checkout and has not finished after this long is gone.
+constexpr std::int64_t kCheckoutClaimMs = 60 * 1000;
+
+void lock_buyer(db::Transaction& tx, std::int64_t user_id) {
+  tx.query_one(std::string("SELECT id FROM lore_users WHERE id = ?") +
+                   (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
+               {user_id});
+}
+
+void lock_course(db::Transaction& tx, std::int64_t course_id) {
+  tx.query_one(std::string("SELECT id FROM lore_courses WHERE id = ?") +
+                   (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
+               {course_id});
+}
+
+// What a path segment may say in a log line: anyone can send any provider name.
+std::string loggable(const std::string& name) {
+  const bool plain =
+      !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      });
+  return plain ? name : std::string("(a malformed name)");
+}
 
 const char* kind_name(payments::PaymentEvent::Kind kind) {
   using Kind = payments::PaymentEvent::Kind;
@@ -94,19 +117,21 @@ sh::Response CommerceService::place_order(const sh::Request& request) {
   auto claim = keys_.claim(user_id, kOrdersRoute, *key, fingerprint);
   if (claim.answer) return *claim.answer;
   sh::Response response;
+  bool ordered = false;
   try {
-    response = rendered(create_order(request), request.request_id);
+    response = rendered(create_order(request, ordered), request.request_id);
   } catch (...) {
-    // Refused before anything was bought (bad input, nothing to sell, a database outage): the
-    // client may fix the request and send it again with the same key.
-    keys_.release(user_id, kOrdersRoute, *key);
+    // Refused before an order existed (bad input, nothing to sell, a database outage): the
+    // client may fix the request and send it again with the same key. Once an order exists the
+    // claim stays: a retry after it goes stale finds that same order.
+    if (!ordered) keys_.release(user_id, kOrdersRoute, *key);
     throw;
   }
   keys_.finish(user_id, kOrdersRoute, *key, response);
   return response;
 }
 
-sh::Response CommerceService::create_order(const sh::Request& request) {
+sh::Response CommerceService::create_order(const sh::Request& request, bool& ordered) {
   const auto body = sh::parse_json_object_body(request);
   const auto& buyer = *request.principal;
   std::vector<sh::FieldError> problems;
@@ -137,6 +162,10 @@ sh::Response CommerceService::create_order(const sh::Request& request) {
   if (course->price.free()) {
     // Nothing to pay: the order is settled at once, with the entitlement, in one transaction.
     auto [order, entitlement] = database_.transact([&](db::Transaction& tx) {
+      lock_buyer(tx, buyer.user_id);
+      if (auto owned = catalog_.entitlements().find(tx, buyer.user_id, course_id);
+          owned && owned->live(clock_.now_ms()))
+        throw sh::Error(409, "already_owned", "you own this course already");
       auto free_order = orders_.create(tx, {buyer.user_id, course_id, course->title, course->price,
                                             "free", "fulfilled", clock_.now_ms()});
       auto granted =
@@ -162,11 +191,10 @@ sh::Response CommerceService::create_order(const sh::Request& request) {
 
   bool existing = false;
   auto order = database_.transact([&](db::Transaction& tx) {
+    existing = false;  // the lambda runs again after a conflict
     // One open order per buyer and course: a second click, or a retry with a new key, gets
-    // the same order (and so can never be paid twice). The user's row serialises them.
-    tx.query_one(std::string("SELECT id FROM lore_users WHERE id = ?") +
-                     (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
-                 {buyer.user_id});
+    // the same order. The buyer's row serialises them.
+    lock_buyer(tx, buyer.user_id);
     if (auto open = orders_.open_order(tx, buyer.user_id, course_id)) {
       if (open->provider == provider_name && open->price == course->price) {
         existing = true;
@@ -179,9 +207,24 @@ sh::Response CommerceService::create_order(const sh::Request& request) {
     return orders_.create(tx, {buyer.user_id, course_id, course->title, course->price,
                                provider_name, "pending", clock_.now_ms() + kOrderLifetimeMs});
   });
+  ordered = true;
   if (existing) {
     auto view = this->view(order);
     if (!view["checkout"].is_null()) return sh::Response::json(view, 200);
+  }
+  // One request at a time starts the provider's payment session, so that one order never has
+  // two sessions a buyer could both pay.
+  const bool reserved = database_.transact([&](db::Transaction& tx) {
+    return orders_.reserve_checkout(tx, order.id, clock_.now_ms() - kCheckoutClaimMs);
+  });
+  if (!reserved) {
+    if (auto current = orders_.find(order.id)) {
+      auto view = this->view(*current);
+      if (!view["checkout"].is_null()) return sh::Response::json(view, 200);
+    }
+    throw sh::Error(409, "request_in_progress",
+                    "this order's payment is being started by another request; retry shortly",
+                    {{"order_id", order.id}, {"retry_after_s", 1}});
   }
 
   payments::Checkout checkout;
@@ -208,7 +251,8 @@ sh::Response CommerceService::receive_webhook(const std::string& provider_name,
   auto provider = this->provider(provider_name);
   if (!provider) {
     // The plugin may be stopped for a while: the provider keeps the event and sends it again.
-    spdlog::warn("webhook for payment provider '{}' refused: it is not running", provider_name);
+    spdlog::warn("webhook for payment provider '{}' refused: it is not running",
+                 loggable(provider_name));
     auto r = sh::Response::failure(503, "provider_unavailable",
                                    "payment provider '" + provider_name + "' is not running");
     r.headers.emplace_back("Retry-After", "60");
@@ -216,12 +260,22 @@ sh::Response CommerceService::receive_webhook(const std::string& provider_name,
   }
   payments::Webhook webhook;
   if (auto failure = provider->parse_webhook(request, webhook)) {
-    spdlog::warn("webhook for {} refused ({} {}): {}", provider_name, failure->status,
+    spdlog::warn("webhook for {} refused ({} {}): {}", loggable(provider_name), failure->status,
                  failure->error ? failure->error->code : std::string(),
                  failure->error ? failure->error->message : failure->body);
     return *failure;
   }
-  for (const auto& event : webhook.events) apply_event(provider_name, event);
+  try {
+    for (const auto& event : webhook.events) apply_event(provider_name, event);
+  } catch (const db::Error& e) {
+    if (e.kind() != db::ErrorKind::conflict) throw;
+    // Still deadlocked after the retries: the provider sends it again later; events applied
+    // already are found as duplicates then.
+    spdlog::warn("webhook for {}: {}; asked to retry", provider_name, e.what());
+    auto r = sh::Response::failure(503, "busy", "the event could not be recorded now; retry");
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+  }
   return webhook.acknowledgement;
 }
 
@@ -244,9 +298,15 @@ std::string CommerceService::apply_event(const std::string& provider,
     tx.execute("UPDATE lore_payment_events SET outcome = ? WHERE provider = ? AND event_id = ?",
                {outcome, provider, event.id});
   });
-  if (outcome == "amount_mismatch" || outcome == "unknown_order" || outcome == "wrong_provider")
+  if (outcome == "amount_mismatch" || outcome == "unknown_order" || outcome == "wrong_provider" ||
+      outcome == "refund_mismatch")
     spdlog::error("payment event {} {} ({}) for order {}: {}: nothing changed [{}]", provider,
                   event.id, kind_name(event.kind), event.order_id, outcome, event.summary);
+  else if (outcome == "paid_twice" || outcome == "fulfilled_already_owned")
+    spdlog::error(
+        "payment event {} {} ({}) for order {}: {}: the buyer paid for what they had "
+        "already; refund it [{}]",
+        provider, event.id, kind_name(event.kind), event.order_id, outcome, event.summary);
   else
     spdlog::info("payment event {} {} ({}) for order {}: {} [{}]", provider, event.id,
                  kind_name(event.kind), event.order_id, outcome, event.summary);
@@ -257,7 +317,12 @@ std::string CommerceService::settle(db::Transaction& tx, const std::string& prov
                                     const payments::PaymentEvent& event) {
   using Kind = payments::PaymentEvent::Kind;
   if (event.kind == Kind::other) return "ignored";
-  auto order = event.order_id ? orders_.find_for_update(tx, event.order_id) : std::nullopt;
+  // Locks in one order everywhere (buyer, order, course), so that a purchase and a webhook of
+  // the same buyer wait for each other instead of deadlocking.
+  const auto buyer = event.order_id ? orders_.buyer_of(tx, event.order_id) : std::nullopt;
+  if (!buyer) return "unknown_order";
+  lock_buyer(tx, *buyer);
+  auto order = orders_.find_for_update(tx, event.order_id);
   if (!order) return "unknown_order";
   if (order->provider != provider) return "wrong_provider";
   switch (event.kind) {
@@ -268,18 +333,44 @@ std::string CommerceService::settle(db::Transaction& tx, const std::string& prov
       if (event.amount != order->price) return "amount_mismatch";
       // Money that arrived is honoured even for an order withdrawn or expired meanwhile.
       if (!orders_.transition(tx, order->id, {"pending", "cancelled", "expired"}, "paid"))
-        return "already_paid";
-      catalog_.grant(tx, {order->user_id, order->course_id, "purchase", 0, 0}, order->id);
+        return !event.provider_ref.empty() && !order->provider_ref.empty() &&
+                       event.provider_ref != order->provider_ref
+                   ? "paid_twice"
+                   : "already_paid";
+      // A refund the provider reported before the payment (deliveries come in any order).
+      if (tx.query_one("SELECT event_id FROM lore_payment_events WHERE provider = ? AND "
+                       "order_id = ? AND outcome = 'refund_before_payment' LIMIT 1",
+                       {provider, order->id})) {
+        orders_.transition(tx, order->id, {"paid"}, "refunded");
+        return "refunded_before_fulfilment";
+      }
+      lock_course(tx, order->course_id);
+      const auto granted =
+          catalog_.grant(tx, {order->user_id, order->course_id, "purchase", 0, 0}, order->id)
+              .second;
       if (!orders_.transition(tx, order->id, {"paid"}, "fulfilled"))
         throw db::Error(db::ErrorKind::conflict, "the order moved while it was fulfilled");
       auto settled = *orders_.find_for_update(tx, order->id);
       tx.after_commit(
           [this, settled] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{settled}); });
-      return "fulfilled";
+      return granted ? "fulfilled" : "fulfilled_already_owned";
     }
     case Kind::refunded: {
+      if (order->status == "pending" || order->status == "cancelled" || order->status == "expired")
+        return "refund_before_payment";  // the payment, when it comes, is refunded at once
+      if (event.amount.currency != order->price.currency || event.amount.amount_minor <= 0 ||
+          event.amount.amount_minor > order->price.amount_minor)
+        return "refund_mismatch";
+      // Part of the money back: the buyer keeps the course.
+      if (event.amount.amount_minor < order->price.amount_minor) return "partial_refund";
       if (!orders_.transition(tx, order->id, {"fulfilled"}, "refunded")) return "not_refundable";
-      catalog_.revoke(tx, order->user_id, order->course_id);
+      // The course goes back only when this purchase is what gave it: not while another paid
+      // order of the buyer does, nor an admin's grant.
+      lock_course(tx, order->course_id);
+      const auto entitlement = catalog_.entitlements().find(tx, order->user_id, order->course_id);
+      if (entitlement && entitlement->source == "purchase" &&
+          !orders_.other_fulfilled(tx, order->user_id, order->course_id, order->id))
+        catalog_.revoke(tx, order->user_id, order->course_id);
       return "refunded";
     }
     case Kind::other: break;

@@ -25,7 +25,8 @@ class IdempotencyStore {
     // Set when the request must not run: the stored answer (a replay), or the 409/422.
     std::optional<sdk::http::Response> answer;
   };
-  // Claims `key` for this request (`fingerprint`: a digest of its method, path and body).
+  // Claims `key` for this request (`fingerprint`: a digest of its body; the route is part of
+  // the key).
   Claim claim(std::int64_t user_id, const std::string& route, const std::string& key,
               const std::string& fingerprint);
   // Stores the answer of the request that claimed the key.

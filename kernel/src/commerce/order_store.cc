@@ -100,6 +100,31 @@ bool OrderStore::transition(db::Transaction& tx, std::int64_t id,
   return tx.execute(sql, params) > 0;
 }
 
+std::optional<std::int64_t> OrderStore::buyer_of(db::Transaction& tx, std::int64_t id) {
+  auto row = tx.query_one("SELECT user_id FROM lore_orders WHERE id = ?", {id});
+  if (!row) return std::nullopt;
+  return row->get<std::int64_t>("user_id");
+}
+
+bool OrderStore::other_fulfilled(db::Transaction& tx, std::int64_t user_id, std::int64_t course_id,
+                                 std::int64_t except_id) {
+  return tx
+      .query_one(
+          "SELECT id FROM lore_orders WHERE user_id = ? AND course_id = ? AND status = "
+          "'fulfilled' AND id <> ? LIMIT 1",
+          {user_id, course_id, except_id})
+      .has_value();
+}
+
+bool OrderStore::reserve_checkout(db::Transaction& tx, std::int64_t id,
+                                  std::int64_t stale_before_ms) {
+  return tx.execute(
+             "UPDATE lore_orders SET checkout_kind = 'starting', updated_at = ? WHERE id = ? AND "
+             "status = 'pending' AND (checkout_kind = '' OR (checkout_kind = 'starting' AND "
+             "updated_at < ?))",
+             {clock_.now_ms(), id, stale_before_ms}) > 0;
+}
+
 bool OrderStore::set_checkout(db::Transaction& tx, std::int64_t id,
                               const sdk::payments::Checkout& checkout) {
   return tx.execute(
@@ -112,7 +137,9 @@ std::optional<sdk::payments::Checkout> OrderStore::checkout_of(std::int64_t id) 
   auto session = database_.session();
   auto row = session.query_one(
       "SELECT checkout_kind, checkout_value, provider_ref FROM lore_orders WHERE id = ?", {id});
-  if (!row || row->get<std::string>("checkout_kind").empty()) return std::nullopt;
+  if (!row || row->get<std::string>("checkout_kind").empty() ||
+      row->get<std::string>("checkout_kind") == "starting")
+    return std::nullopt;
   return sdk::payments::Checkout{row->get<std::string>("checkout_kind"),
                                  row->get<std::string>("checkout_value"),
                                  row->get<std::string>("provider_ref")};

@@ -35,16 +35,25 @@ class OrderStore {
   std::optional<Order> find(std::int64_t id);
   // Locks the row on MySQL, so the caller's transaction decides alone what happens to it.
   std::optional<Order> find_for_update(sdk::db::Transaction& tx, std::int64_t id);
+  // The buyer of an order, read without a lock (to lock the buyer's row first).
+  std::optional<std::int64_t> buyer_of(sdk::db::Transaction& tx, std::int64_t id);
+  // Whether the user has a fulfilled order for the course other than `except_id`.
+  bool other_fulfilled(sdk::db::Transaction& tx, std::int64_t user_id, std::int64_t course_id,
+                       std::int64_t except_id);
   // The user's unexpired pending order for the course, if any (locks it on MySQL).
   std::optional<Order> open_order(sdk::db::Transaction& tx, std::int64_t user_id,
                                   std::int64_t course_id);
   // Moves the order to `to` if it is in one of `from`; false (nothing changed) otherwise.
   bool transition(sdk::db::Transaction& tx, std::int64_t id,
                   std::initializer_list<std::string_view> from, std::string_view to);
+  // Claims the right to start the provider's checkout of a pending order that has none: one
+  // request at a time, so one order never gets two live payment sessions. A claim older than
+  // `stale_before_ms` (its request died) may be taken again. False: not claimed.
+  bool reserve_checkout(sdk::db::Transaction& tx, std::int64_t id, std::int64_t stale_before_ms);
   // Records the provider's checkout of a pending order; false when it is no longer pending.
   bool set_checkout(sdk::db::Transaction& tx, std::int64_t id,
                     const sdk::payments::Checkout& checkout);
-  // The checkout stored with the order: kind, value, provider_ref ("" until there is one).
+  // The checkout stored with the order, once the provider gave one.
   std::optional<sdk::payments::Checkout> checkout_of(std::int64_t id);
   // The user's orders, newest first.
   std::vector<Order> of_user(std::int64_t user_id, int limit);
