@@ -12,6 +12,7 @@
 
 #include "accounts/account_service.h"
 #include "catalog/catalog_service.h"
+#include "commerce/commerce_service.h"
 #include "http/route_table.h"
 #include "support/api_call.h"
 #include "support/in_process.h"
@@ -62,6 +63,10 @@ const std::map<std::string, Expected>& expectations() {
       {"POST /api/v1/admin/courses/{course}/entitlements", {"role:admin", "entitlements:write"}},
       {"DELETE /api/v1/admin/courses/{course}/entitlements/{user}",
        {"role:admin", "entitlements:write"}},
+      {"POST /api/v1/orders", {"authenticated", "orders:write"}},
+      {"GET /api/v1/me/orders", {"authenticated", "orders:read"}},
+      {"GET /api/v1/orders/{order}", {"owner", "orders:read"}},
+      {"POST /api/v1/payments/{provider}/webhook", {"anonymous", ""}},
       // auth-password
       {"POST /api/v1/auth/register", {"anonymous", ""}},
       {"POST /api/v1/auth/login", {"anonymous", ""}},
@@ -153,6 +158,22 @@ TEST_P(AuthorizationMatrix, EveryRouteAnswersEveryCallerAsItsRuleSays) {
       {"PATCH /api/v1/courses/{course}", learners_course},
       {"POST /api/v1/courses/{course}/publish", learners_course},
       {"POST /api/v1/courses/{course}/archive", learners_course},
+      {"GET /api/v1/orders/{order}",
+       [&] {
+         const auto course = std::stoll(learners_course());
+         return std::to_string(kernel_->database()
+                                   .transact([&](sdk::db::Transaction& tx) {
+                                     return kernel_->commerce().orders().create(
+                                         tx, {ids_.at("learner"),
+                                              course,
+                                              "t",
+                                              {100, "CNY"},
+                                              "sandbox",
+                                              "pending",
+                                              kernel_->clock().now_ms() + 60000});
+                                   })
+                                   .id);
+       }},
   };
   // What a parameter is set to elsewhere: something that names nothing, so no call changes
   // anybody (the handlers answer 404 for it, which is not the gate's answer).

@@ -221,6 +221,10 @@ TEST_P(Commerce, AStoppedProviderMakesItsWebhooksWait) {
   ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/pay-sandbox/enable", "admin").status, 200);
   EXPECT_EQ(Webhook(Paid(order_id, "evt_1")).status, 200);
   EXPECT_EQ(Status(order_id), "fulfilled");
+  // A provider no installed plugin offers is a wrong URL, not one to wait for.
+  auto unknown = Webhook(Paid(order_id, "evt_2"), kSecret, "paypal");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.code(), "unknown_provider");
 }
 
 TEST_P(Commerce, RefundsFollowTheMoney) {

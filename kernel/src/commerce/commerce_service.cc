@@ -75,14 +75,16 @@ std::string joined(const std::vector<std::string>& names) {
 
 CommerceService::CommerceService(db::Database& database, const sdk::Clock& clock,
                                  const ServiceRegistry& services, HookBus& hooks,
-                                 CatalogService& catalog)
+                                 CatalogService& catalog,
+                                 std::function<bool(const std::string&)> installed)
     : database_(database),
       clock_(clock),
       services_(services),
       hooks_(hooks),
       catalog_(catalog),
       orders_(database, clock),
-      keys_(database, clock) {}
+      keys_(database, clock),
+      installed_(std::move(installed)) {}
 
 std::vector<std::string> CommerceService::provider_names() const {
   auto names = services_.names(payments::PaymentProvider::kServiceKind);
@@ -249,6 +251,12 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
 sh::Response CommerceService::receive_webhook(const std::string& provider_name,
                                               const sh::Request& request) {
   auto provider = this->provider(provider_name);
+  if (!provider && !(installed_ && installed_(provider_name))) {
+    spdlog::warn("webhook for unknown payment provider '{}' refused", loggable(provider_name));
+    return sh::Response::failure(404, "unknown_provider",
+                                 "no installed plugin provides the payment provider '" +
+                                     provider_name + "'; check the webhook URL");
+  }
   if (!provider) {
     // The plugin may be stopped for a while: the provider keeps the event and sends it again.
     spdlog::warn("webhook for payment provider '{}' refused: it is not running",

@@ -3,6 +3,7 @@
 // granted in the same transaction as the order's payment.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,8 +21,11 @@ namespace lore {
 
 class CommerceService {
  public:
+  // `installed(name)`: whether an installed plugin (running or not) provides the payment
+  // provider `name`, to tell a stopped provider (503, retry) from a wrong URL (404).
   CommerceService(sdk::db::Database& database, const sdk::Clock& clock,
-                  const ServiceRegistry& services, HookBus& hooks, CatalogService& catalog);
+                  const ServiceRegistry& services, HookBus& hooks, CatalogService& catalog,
+                  std::function<bool(const std::string&)> installed);
 
   OrderStore& orders() noexcept { return orders_; }
 
@@ -57,6 +61,7 @@ class CommerceService {
   CatalogService& catalog_;
   OrderStore orders_;
   IdempotencyStore keys_;
+  std::function<bool(const std::string&)> installed_;
 };
 
 }  // namespace lore

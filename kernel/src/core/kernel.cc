@@ -79,8 +79,15 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
                                                *services_, config_.auth, named_logger("auth"));
   catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_,
                                               config_.catalog.public_cache_ms);
-  commerce_ =
-      std::make_unique<CommerceService>(*database_, *clock_, *services_, *hooks_, *catalog_);
+  commerce_ = std::make_unique<CommerceService>(*database_, *clock_, *services_, *hooks_, *catalog_,
+                                                [this](const std::string& name) {
+                                                  if (!plugins_) return false;
+                                                  for (const auto& plugin : plugins_->status())
+                                                    for (const auto& provided : plugin.provides)
+                                                      if (provided == "payment." + name)
+                                                        return true;
+                                                  return false;
+                                                });
   switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
   plugins_ =
       std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,
