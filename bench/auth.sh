@@ -26,19 +26,11 @@ load_common_settings
 LORE_BIN="$BUILD_DIR/kernel/lore"
 ARGON_BIN="$BUILD_DIR/bench/lore_argon2_bench"
 SESSION_BIN="$BUILD_DIR/bench/lore_session_bench"
-for file in "$LORE_BIN" "$ARGON_BIN" "$SESSION_BIN" "$BUILD_DIR/bench-plugins/bench-echo/libbench-echo.so" \
-  "$BUILD_DIR/plugins/auth-password/libauth-password.so"; do
-  [[ -e "$file" ]] || die "$file is missing: build it first (make bench builds everything)"
-done
-for tool in wrk curl awk; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
-done
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/lore-bench-auth.XXXXXX")"
-PIDS=()
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+need_built "$LORE_BIN" "$ARGON_BIN" "$SESSION_BIN" \
+  "$BUILD_DIR/bench-plugins/bench-echo/libbench-echo.so" \
+  "$BUILD_DIR/plugins/auth-password/libauth-password.so"
+need_tools wrk curl awk
+start_work auth
 
 echo "== Lore authentication benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "   machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

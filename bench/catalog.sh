@@ -21,20 +21,11 @@ source "$ROOT/bench/lib.sh"
 load_common_settings
 
 LORE_BIN="$BUILD_DIR/kernel/lore"
-for file in "$LORE_BIN" "$BUILD_DIR/plugins/course-video/libcourse-video.so" \
+need_built "$LORE_BIN" "$BUILD_DIR/plugins/course-video/libcourse-video.so" \
   "$BUILD_DIR/plugins/course-column/libcourse-column.so" \
-  "$BUILD_DIR/plugins/course-live/libcourse-live.so"; do
-  [[ -e "$file" ]] || die "$file is missing: build it first (make build)"
-done
-for tool in wrk curl awk; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
-done
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/lore-bench-catalog.XXXXXX")"
-PIDS=()
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+  "$BUILD_DIR/plugins/course-live/libcourse-live.so"
+need_tools wrk curl awk
+start_work catalog
 
 echo "== Lore catalog benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "   machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

@@ -34,6 +34,31 @@ die() {
   exit 1
 }
 
+# need_built FILE...: stops with the first build output that is missing.
+need_built() {
+  local file
+  for file in "$@"; do
+    [[ -e "$file" ]] || die "$file is missing: build it first (make bench builds everything; the benchmarks need libbenchmark-dev)"
+  done
+}
+
+# need_tools TOOL...: stops with the first command that is not installed.
+need_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
+  done
+}
+
+# start_work NAME: a scratch folder in WORK; on exit the servers in PIDS stop and it goes.
+start_work() {
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/lore-bench-$1.XXXXXX")"
+  PIDS=()
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
 # Percentage of CPU time idle over the next 2 seconds, all cores together.
 idle_percent() {
   local before after

@@ -32,16 +32,9 @@ SKIP_HTTP="${SKIP_HTTP:-0}"
 
 LORE_BIN="$BUILD_DIR/kernel/lore"
 CACHE_BENCH_BIN="$BUILD_DIR/bench/lore_cache_bench"
-for file in "$LORE_BIN" "$CACHE_BENCH_BIN" "$BUILD_DIR/plugins/hello/libhello.so"; do
-  [[ -e "$file" ]] || die "$file is missing: build it first (make build; needs libbenchmark-dev)"
-done
-for tool in wrk curl awk; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (Debian: apt-get install $tool)"
-done
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/lore-storage-bench.XXXXXX")"
-PIDS=()
-trap cleanup EXIT
+need_built "$LORE_BIN" "$CACHE_BENCH_BIN" "$BUILD_DIR/plugins/hello/libhello.so"
+need_tools wrk curl awk
+start_work storage
 
 echo "== Lore storage benchmarks — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "   machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr)"

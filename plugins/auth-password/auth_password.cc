@@ -118,9 +118,8 @@ class Passwords final : public auth::AuthMethod {
                                                               const std::string& checked_hash,
                                                               const accounts::Origin& origin) {
     return database_.transact([&](db::Transaction& tx) -> std::optional<accounts::IssuedSession> {
-      auto row = tx.query_one(std::string("SELECT hash FROM auth_password_credentials WHERE "
-                                          "user_id = ?") +
-                                  (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
+      auto row = tx.query_one("SELECT hash FROM auth_password_credentials WHERE user_id = ?" +
+                                  std::string(db::row_lock(tx.dialect())),
                               {user.id});
       if (!row || row->get<std::string>("hash") != checked_hash) return std::nullopt;
       return accounts_.sign_in(user.id, "password", origin, &tx);

@@ -204,9 +204,7 @@ class LiveType final : public courses::CourseTypeBase {
   }
 
  private:
-  static std::string lock(db::Transaction& tx) {
-    return tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "";
-  }
+  static std::string lock(db::Transaction& tx) { return std::string(db::row_lock(tx.dialect())); }
 
   void reserve(const courses::ProgressReport& r) {
     database_.transact([&](db::Transaction& tx) {

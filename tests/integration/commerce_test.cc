@@ -10,6 +10,7 @@
 #include "../../plugins/pay-sandbox/signature.h"
 #include "../../plugins/pay-sandbox/webhook.h"
 #include "commerce/commerce_service.h"
+#include "core/sha256.h"
 #include "lore/sdk/hooks.h"
 #include "support/api_fixture.h"
 
@@ -207,6 +208,25 @@ TEST_P(Commerce, BadOrdersAreRefusedAndTheKeyCanBeUsedAgain) {
   EXPECT_EQ(Order("bob", "k", {{"course_id", paid_course_}, {"provider", "sandbox"}}).status, 201);
   auto bad_key = Order("bob", std::string(300, 'x'), {{"course_id", paid_course_}});
   EXPECT_EQ(bad_key.code(), "invalid_idempotency_key");
+}
+
+TEST_P(Commerce, AKeyWhoseFirstRequestDiedIsTakenOverAfterAMinute) {
+  const nlohmann::json buy = {{"course_id", paid_course_}, {"provider", "sandbox"}};
+  // The first request with the key claimed it, then its process died before answering.
+  kernel_->database().session().execute(
+      "INSERT INTO lore_idempotency_keys (user_id, route, idem_key, fingerprint, status, "
+      "response_body, created_at) VALUES (?, 'POST /api/v1/orders', 'k', ?, 0, '', ?)",
+      {ids_.at("bob"), sha256_hex(buy.dump()), clock_.now_ms()});
+  auto busy = Order("bob", "k", buy);
+  EXPECT_EQ(busy.status, 409) << busy.raw.body;
+  EXPECT_EQ(busy.code(), "request_in_progress");
+  EXPECT_EQ(busy.header("Retry-After"), "1");
+  clock_.advance(std::chrono::seconds(61));
+  auto taken = Order("bob", "k", buy);
+  ASSERT_EQ(taken.status, 201) << taken.raw.body;
+  auto replay = Order("bob", "k", buy);
+  EXPECT_EQ(replay.status, 201);
+  EXPECT_EQ(replay.raw.body, taken.raw.body);
 }
 
 TEST_P(Commerce, AStoppedProviderMakesItsWebhooksWait) {

@@ -58,9 +58,9 @@ IssuedSession SessionStore::issue(std::int64_t user_id, std::string_view user_ag
   auto write = [&](db::Transaction& tx) {
     // Locks the user's row on MySQL; on SQLite a suspension committed in between makes this
     // transaction's write fail as a conflict, and it runs again.
-    auto status = tx.query_one(std::string("SELECT status FROM lore_users WHERE id = ?") +
-                                   (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
-                               {user_id});
+    auto status = tx.query_one(
+        "SELECT status FROM lore_users WHERE id = ?" + std::string(db::row_lock(tx.dialect())),
+        {user_id});
     if (!status || status->get<std::string>("status") != "active")
       throw AccountError(status ? "suspended" : "not_found", "",
                          status ? "this account is suspended" : "no such user");

@@ -180,7 +180,7 @@ std::vector<User> UserStore::list(const UserQuery& query) {
 }
 
 void UserStore::keep_an_admin(db::Transaction& tx, std::int64_t id) {
-  const std::string lock = tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "";
+  const std::string lock(db::row_lock(tx.dialect()));
   if (tx.query("SELECT u.id AS id FROM lore_users u JOIN lore_user_roles r ON r.user_id = u.id "
                "WHERE r.role = 'admin' AND u.status = 'active' AND u.id = ?" +
                    lock,

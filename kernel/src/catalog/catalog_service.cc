@@ -1,6 +1,5 @@
 #include "catalog/catalog_service.h"
 
-#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -30,12 +29,6 @@ namespace {
 
 void raise_if(const courses::Failure& failure) {
   if (failure) raise(*failure);
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 bool is_admin_or_creator(const Course& course, const sh::Principal* viewer) {
@@ -144,9 +137,7 @@ void CatalogService::forget(const Course& course) {
 }
 
 std::vector<std::string> CatalogService::type_names() const {
-  auto names = services_.names(courses::CourseType::kServiceKind);
-  std::sort(names.begin(), names.end());
-  return names;
+  return services_.names(courses::CourseType::kServiceKind);
 }
 
 std::shared_ptr<courses::CourseType> CatalogService::type_of(std::string_view type) const {
@@ -195,7 +186,7 @@ Course CatalogService::create(const nlohmann::json& body, std::int64_t creator_i
           {"type", "unknown_type",
            "unknown course type '" + *fields.type + "'; " +
                (names.empty() ? "no course type is running (enable a course-type plugin)"
-                              : "registered types: " + joined(names))});
+                              : "registered types: " + sdk::text::join(names))});
     }
   }
   const auto content = body.contains("content") ? body["content"] : nlohmann::json::object();
@@ -204,8 +195,6 @@ Course CatalogService::create(const nlohmann::json& body, std::int64_t creator_i
   return database_.transact([&](db::Transaction& tx) {
     auto course = courses_.create(tx, fields, creator_id);
     raise_if(type->save(tx, course, content));
-    // Nothing cached shows a draft yet; a slug that missed before may be cached as a miss.
-    tx.after_commit([this, course] { forget(course); });
     return course;
   });
 }

@@ -209,7 +209,7 @@ std::optional<Course> CourseStore::find_by_slug(std::string_view slug) {
 }
 
 std::optional<Course> CourseStore::find_for_update(db::Transaction& tx, std::int64_t id) {
-  return load_one(tx, "c.id", id, tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "");
+  return load_one(tx, "c.id", id, db::row_lock(tx.dialect()));
 }
 
 CoursePage CourseStore::list(const CourseQuery& q) {

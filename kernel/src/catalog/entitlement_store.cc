@@ -49,8 +49,7 @@ EntitlementStore::EntitlementStore(db::Database& database, const sdk::Clock& clo
 
 std::pair<Entitlement, bool> EntitlementStore::grant(db::Transaction& tx, const Grant& g) {
   const auto now = clock_.now_ms();
-  const auto found =
-      load(tx, g.user_id, g.course_id, tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "");
+  const auto found = load(tx, g.user_id, g.course_id, db::row_lock(tx.dialect()));
   if (!found) {
     // Two grants racing for a new row: the loser's insert finds the key taken, and the
     // transaction runs again (Database::transact retries conflicts) to take the update path.

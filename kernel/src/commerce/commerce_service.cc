@@ -24,14 +24,12 @@ constexpr std::int64_t kOrderLifetimeMs = 30 * 60 * 1000;
 constexpr std::int64_t kCheckoutClaimMs = 60 * 1000;
 
 void lock_buyer(db::Transaction& tx, std::int64_t user_id) {
-  tx.query_one(std::string("SELECT id FROM lore_users WHERE id = ?") +
-                   (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
+  tx.query_one("SELECT id FROM lore_users WHERE id = ?" + std::string(db::row_lock(tx.dialect())),
                {user_id});
 }
 
 void lock_course(db::Transaction& tx, std::int64_t course_id) {
-  tx.query_one(std::string("SELECT id FROM lore_courses WHERE id = ?") +
-                   (tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : ""),
+  tx.query_one("SELECT id FROM lore_courses WHERE id = ?" + std::string(db::row_lock(tx.dialect())),
                {course_id});
 }
 
@@ -65,12 +63,6 @@ sh::Response rendered(sh::Response response, const std::string& request_id) {
   return response;
 }
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 }  // namespace
 
 CommerceService::CommerceService(db::Database& database, const sdk::Clock& clock,
@@ -87,9 +79,7 @@ CommerceService::CommerceService(db::Database& database, const sdk::Clock& clock
       installed_(std::move(installed)) {}
 
 std::vector<std::string> CommerceService::provider_names() const {
-  auto names = services_.names(payments::PaymentProvider::kServiceKind);
-  std::sort(names.begin(), names.end());
-  return names;
+  return services_.names(payments::PaymentProvider::kServiceKind);
 }
 
 std::shared_ptr<payments::PaymentProvider> CommerceService::provider(
@@ -181,14 +171,14 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
   if (provider_name.empty())
     throw sh::invalid_fields(
         {{"provider", "required",
-          "a paid course needs a provider; running: " + joined(provider_names())}});
+          "a paid course needs a provider; running: " + sdk::text::join(provider_names())}});
   auto provider = this->provider(provider_name);
   if (!provider) {
     const auto names = provider_names();
     throw sh::invalid_fields({{"provider", "unknown_provider",
                                "no running payment provider '" + provider_name + "'; " +
                                    (names.empty() ? "none is running (enable a payment plugin)"
-                                                  : "running: " + joined(names))}});
+                                                  : "running: " + sdk::text::join(names))}});
   }
 
   bool existing = false;
@@ -358,7 +348,8 @@ std::string CommerceService::settle(db::Transaction& tx, const std::string& prov
               .second;
       if (!orders_.transition(tx, order->id, {"paid"}, "fulfilled"))
         throw db::Error(db::ErrorKind::conflict, "the order moved while it was fulfilled");
-      auto settled = *orders_.find_for_update(tx, order->id);
+      auto settled = *order;
+      settled.status = "fulfilled";
       tx.after_commit(
           [this, settled] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{settled}); });
       return granted ? "fulfilled" : "fulfilled_already_owned";

@@ -42,11 +42,10 @@ class CommerceService {
   // Names of the running payment providers, sorted.
   std::vector<std::string> provider_names() const;
 
+ private:
   // What applying one event did, recorded with it ("fulfilled", "unknown_order",
   // "amount_mismatch"...), or "duplicate" (not recorded again) for an event seen before.
   std::string apply_event(const std::string& provider, const sdk::payments::PaymentEvent& event);
-
- private:
   std::shared_ptr<sdk::payments::PaymentProvider> provider(const std::string& name) const;
   // Sets `ordered` once an order exists for the request (from then on its idempotency claim is
   // kept even if the request fails).

@@ -25,9 +25,7 @@ Order order_of(const db::Row& row) {
   return o;
 }
 
-std::string lock(const db::Transaction& tx) {
-  return tx.dialect() == db::Dialect::mysql ? " FOR UPDATE" : "";
-}
+std::string lock(const db::Transaction& tx) { return std::string(db::row_lock(tx.dialect())); }
 
 }  // namespace
 

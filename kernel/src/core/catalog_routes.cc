@@ -118,8 +118,8 @@ void Kernel::register_catalog_routes() {
         auto& answers = *catalog.public_answers();
         const auto ticket = answers.ticket();
         const auto* viewer = viewer_of(request);
-        const bool kept = answers.enabled() && ResponseCache::shareable(request) && !viewer;
-        const auto course = catalog.visible(request.param("course"), viewer, kept);
+        const auto course =
+            catalog.visible(request.param("course"), viewer, answers.keeps(request));
         auto response = sh::Response::json(catalog.page(course, viewer));
         answers.store(request, response, ticket, course.id);
         return response;

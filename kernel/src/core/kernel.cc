@@ -327,23 +327,22 @@ std::string Kernel::metrics_text() const {
         .append("} ")
         .append(std::to_string(p.failures))
         .append("\n");
+  // Every counter and gauge with a single value, in one table.
   const auto cache = cache_->stats();
-  for (const auto& [name, value, help] :
-       {std::tuple{"lore_cache_hits_total", cache.hits, "Cache lookups that found a value."},
-        std::tuple{"lore_cache_misses_total", cache.misses, "Cache lookups that found nothing."},
-        std::tuple{"lore_cache_computes_total", cache.computes,
-                   "Values computed for get_or_compute (one per cold key)."},
-        std::tuple{"lore_cache_errors_total", cache.errors,
-                   "Cache backend failures (Redis unreachable or failing)."},
-        std::tuple{"lore_cache_evictions_total", cache.evictions,
-                   "Entries evicted from the in-process cache."}}) {
-    prometheus::header(out, name, "counter", help);
-    out.append(name).append(" ").append(std::to_string(value)).append("\n");
-  }
   const auto answers = catalog_->public_answers()->stats();
   const auto pool = pool_->stats();
   for (const auto& [name, type, value, help] :
-       {std::tuple{"lore_public_answers_hits_total", "counter", answers.hits,
+       {std::tuple{"lore_cache_hits_total", "counter", std::uint64_t{cache.hits},
+                   "Cache lookups that found a value."},
+        std::tuple{"lore_cache_misses_total", "counter", std::uint64_t{cache.misses},
+                   "Cache lookups that found nothing."},
+        std::tuple{"lore_cache_computes_total", "counter", std::uint64_t{cache.computes},
+                   "Values computed for get_or_compute (one per cold key)."},
+        std::tuple{"lore_cache_errors_total", "counter", std::uint64_t{cache.errors},
+                   "Cache backend failures (Redis unreachable or failing)."},
+        std::tuple{"lore_cache_evictions_total", "counter", std::uint64_t{cache.evictions},
+                   "Entries evicted from the in-process cache."},
+        std::tuple{"lore_public_answers_hits_total", "counter", answers.hits,
                    "Course lists and pages answered from the public answer cache."},
         std::tuple{"lore_public_answers_misses_total", "counter", answers.misses,
                    "Anonymous course lists and pages the cache could not answer."},

@@ -22,6 +22,7 @@ class ServiceRegistry {
                       std::shared_ptr<void> service);
   std::shared_ptr<void> find(std::string_view kind, std::string_view type,
                              std::string_view name) const;
+  // Sorted (the providers are kept in a map by name).
   std::vector<std::string> names(std::string_view kind) const;
   std::size_t withdraw_owner(std::string_view owner);
   // Moves whenever a service comes or goes: what was computed from the set of services (which

@@ -66,8 +66,8 @@ ResponseCache::Ticket ResponseCache::ticket() const noexcept {
 
 void ResponseCache::store(const sh::Request& request, const sh::Response& response, Ticket ticket,
                           std::int64_t subject) noexcept {
-  if (!enabled() || response.status != 200 || response.error || !shareable(request) ||
-      request.principal || response.body.size() > options_.max_body_bytes)
+  if (!keeps(request) || response.status != 200 || response.error ||
+      response.body.size() > options_.max_body_bytes)
     return;
   try {
     auto key = key_of(request);

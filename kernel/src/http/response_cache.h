@@ -49,6 +49,11 @@ class ResponseCache {
   bool enabled() const noexcept { return options_.ttl_ms > 0; }
   // GET without an Authorization header: what every caller without credentials sees alike.
   static bool shareable(const sdk::http::Request& request) noexcept;
+  // Whether an answer to `request` would be kept: the cache is on, the request shareable and
+  // nobody signed in (a handler reads more carefully for an answer it will keep).
+  bool keeps(const sdk::http::Request& request) const noexcept {
+    return enabled() && shareable(request) && !request.principal;
+  }
 
   // The stored answer to `request`, when fresh; counts a hit or a miss.
   std::optional<sdk::http::Response> find(const sdk::http::Request& request) const noexcept;

@@ -15,6 +15,12 @@ constexpr std::string_view to_string(Dialect dialect) noexcept {
   return dialect == Dialect::sqlite ? "sqlite" : "mysql";
 }
 
+// Appended to a SELECT that must lock the rows it reads until the transaction ends: MySQL's
+// "FOR UPDATE"; nothing on SQLite, whose write transactions (BEGIN IMMEDIATE) run one at a time.
+constexpr std::string_view row_lock(Dialect dialect) noexcept {
+  return dialect == Dialect::mysql ? " FOR UPDATE" : "";
+}
+
 namespace detail {
 
 inline std::string joined(std::initializer_list<std::string_view> names, std::string_view glue,

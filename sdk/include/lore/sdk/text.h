@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lore::sdk::text {
 
@@ -33,6 +34,16 @@ inline std::optional<std::int64_t> positive_integer(std::string_view text) {
 }
 
 // `text` without the spaces (U+0020 only) at either end.
+// "a, b, c": names for a message.
+inline std::string join(const std::vector<std::string>& parts, std::string_view glue = ", ") {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty()) out += glue;
+    out += part;
+  }
+  return out;
+}
+
 inline std::string_view trim_spaces(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
