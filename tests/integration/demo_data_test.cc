@@ -348,6 +348,7 @@ TEST_P(DemoData, BadEntriesAreNamedByFileLineAndColumnAndTheGoodOnesLoad) {
   const auto reported = line_of(report.problems[3]);
   EXPECT_GE(reported, line_of(course_line)) << report.problems[3];
   EXPECT_LE(reported, line_of(tag_line)) << report.problems[3];
+  EXPECT_EQ(reported, line_of(tag_line)) << "the complaint points at the tagged value";
 
   // The good ones are there; the bad ones are not.
   const auto listed = Listed();
@@ -433,6 +434,10 @@ TEST_P(DemoData, ACourseWithoutASlugIsNotCreatedAgainByTheNextLoad) {
   const auto second = Load(file);
   EXPECT_EQ(second.courses_created, 0) << problems_of(first) << problems_of(second);
   EXPECT_LE(Count("lore_courses"), 1);
+  // Refused, with the reason, rather than created under a made-up slug.
+  EXPECT_EQ(first.courses_created, 0);
+  ASSERT_EQ(first.problems.size(), 1u) << problems_of(first);
+  EXPECT_THAT(first.problems[0], HasSubstr(": courses[0].slug: every demo course needs a slug"));
 }
 
 TEST_P(DemoData, AYamlSyntaxErrorIsNamedByLineAndColumnAndLoadsNothing) {
