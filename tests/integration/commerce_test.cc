@@ -144,6 +144,11 @@ TEST_P(Commerce, BuyPayOnceAndRefund) {
   EXPECT_EQ(paid.body["received"], true);
   EXPECT_EQ(Webhook(Paid(order_id, "evt_paid")).status, 200);
   EXPECT_EQ(Webhook(Paid(order_id, "evt_paid_again")).status, 200);
+  // A second payment of the same order (another payment at the provider) is flagged.
+  EXPECT_EQ(Webhook(pay_sandbox::event_body({"evt_paid_elsewhere", "payment.succeeded", order_id,
+                                             9900, "CNY", "sbx_another_session", clock_.now_ms()}))
+                .status,
+            200);
   // A stale failure arriving after the payment changes nothing.
   EXPECT_EQ(Webhook(Paid(order_id, "evt_late_failure", 9900, "payment.failed")).status, 200);
   EXPECT_EQ(Status(order_id), "fulfilled");
@@ -180,6 +185,7 @@ TEST_P(Commerce, BuyPayOnceAndRefund) {
   EXPECT_EQ(by_event["evt_nobody"], "unknown_order");
   EXPECT_EQ(by_event["evt_paid"], "fulfilled");
   EXPECT_EQ(by_event["evt_paid_again"], "already_paid");
+  EXPECT_EQ(by_event["evt_paid_elsewhere"], "paid_twice");
   EXPECT_EQ(by_event["evt_late_failure"], "stale_failure");
   EXPECT_EQ(by_event["evt_refund"], "refunded");
   EXPECT_EQ(by_event.count("evt_forged"), 0u);
