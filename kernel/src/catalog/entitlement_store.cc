@@ -33,11 +33,11 @@ std::int64_t later_expiry(std::int64_t a, std::int64_t b) {
 // UPDATE" to hold the row on MySQL).
 template <class Reader>
 std::optional<Entitlement> load(Reader& reader, std::int64_t user_id, std::int64_t course_id,
-                                const std::string& lock = "") {
-  auto row =
-      reader.query_one(std::string("SELECT ") + kColumns +
-                           " FROM lore_entitlements WHERE user_id = ? AND course_id = ?" + lock,
-                       {user_id, course_id});
+                                std::string_view lock = "") {
+  auto row = reader.query_one(std::string("SELECT ") + kColumns +
+                                  " FROM lore_entitlements WHERE user_id = ? AND course_id = ?" +
+                                  std::string(lock),
+                              {user_id, course_id});
   if (!row) return std::nullopt;
   return entitlement_of(*row);
 }

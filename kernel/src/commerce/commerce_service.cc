@@ -7,6 +7,7 @@
 #include "core/sha256.h"
 #include "http/pipeline.h"
 #include "lore/sdk/hooks.h"
+#include "lore/sdk/text.h"
 #include "lore/sdk/type_name.h"
 
 namespace lore {
