@@ -18,7 +18,7 @@ TEST(Cli, VersionPrintsAbiAndFingerprint) {
   EXPECT_EQ(status, 0);
   EXPECT_THAT(output, HasSubstr("lore 0.1.0"));
   EXPECT_THAT(output, HasSubstr("(abi 4)"));
-  EXPECT_THAT(output, HasSubstr("fingerprint sdk-0.4.0;"));
+  EXPECT_THAT(output, HasSubstr("fingerprint sdk-0.4.1;"));
 }
 
 TEST(Cli, CheckConfigAcceptsTheShippedConfiguration) {

@@ -11,6 +11,7 @@
 #include "../../plugins/pay-sandbox/webhook.h"
 #include "commerce/commerce_service.h"
 #include "core/sha256.h"
+#include "jobs/job_scheduler.h"
 #include "lore/sdk/hooks.h"
 #include "support/api_fixture.h"
 
@@ -28,10 +29,13 @@ class Commerce : public ApiFixture {
   void SetUp() override {
     ApiFixture::SetUp();
     if (IsSkipped()) return;
-    Start(std::string("  course-basic: { enabled: true }\n"
-                      "  pay-sandbox:\n    settings: { webhook_secret: \"") +
-              kSecret + "\" }\n",
-          {"course-basic", "pay-sandbox"});
+    // The sandbox's own webhooks (Pay on its checkout page) go nowhere: lost deliveries.
+    Start(
+        std::string("  course-basic: { enabled: true }\n"
+                    "  pay-sandbox:\n    settings: { webhook_url: "
+                    "\"http://127.0.0.1:9/api/v1/payments/sandbox/webhook\", webhook_secret: \"") +
+            kSecret + "\" }\n",
+        {"course-basic", "pay-sandbox"});
     Person("ann", {"creator"});
     Person("bob", {"learner"});
     Person("cid", {"learner"});
@@ -40,6 +44,8 @@ class Commerce : public ApiFixture {
       ++orders_paid_;
       EXPECT_EQ(e.order.status, "fulfilled");
     });
+    kernel_->hooks().on(sdk::hooks::order_refunded,
+                        [this](const sdk::OrderRefunded& e) { refunds_.push_back(e); });
     kernel_->hooks().on(sdk::hooks::entitlement_granted,
                         [this](const sdk::EntitlementGranted&) { ++granted_; });
     paid_course_ = Course("SQL in practice", 9900);
@@ -83,6 +89,26 @@ class Commerce : public ApiFixture {
                                     pay_sandbox::payment_ref(order_id), clock_.now_ms()});
   }
 
+  std::string Refund(std::int64_t order_id, const std::string& event_id, std::int64_t amount,
+                     const std::string& refund_ref) {
+    return pay_sandbox::event_body(
+        {event_id, "refund.succeeded", order_id, amount, "CNY", refund_ref, clock_.now_ms()});
+  }
+
+  // Places and pays an order of the paid course.
+  std::int64_t Bought(const std::string& who, const std::string& key) {
+    auto placed = Order(who, key, {{"course_id", paid_course_}, {"provider", "sandbox"}});
+    EXPECT_EQ(placed.status, 201) << placed.raw.body;
+    const auto id = placed.body["order"]["id"].get<std::int64_t>();
+    EXPECT_EQ(Webhook(Paid(id, "evt_pay_" + std::to_string(id))).status, 200);
+    EXPECT_EQ(Status(id), "fulfilled");
+    return id;
+  }
+
+  ApiAnswer AskRefund(std::int64_t order_id, const std::string& who) {
+    return Call(Method::post, "/api/v1/orders/" + std::to_string(order_id) + "/refund", who);
+  }
+
   std::string Status(std::int64_t order_id) {
     return kernel_->commerce().orders().find(order_id)->status;
   }
@@ -94,6 +120,7 @@ class Commerce : public ApiFixture {
   std::int64_t paid_course_ = 0;
   int orders_paid_ = 0;
   int granted_ = 0;
+  std::vector<sdk::OrderRefunded> refunds_;
 };
 
 TEST_P(Commerce, BuyPayOnceAndRefund) {
@@ -199,7 +226,14 @@ TEST_P(Commerce, AFreeCourseIsGrantedWithoutAProvider) {
   EXPECT_EQ(placed.body["order"]["status"], "fulfilled");
   EXPECT_EQ(placed.body["entitlement"]["source"], "purchase");
   EXPECT_EQ(granted_, 1);
+  EXPECT_EQ(orders_paid_, 1) << "order.paid fires for a free order too";
   EXPECT_EQ(Order("bob", "free-2", {{"course_id", free_course}}).code(), "already_owned");
+  // Nothing was paid: nothing to refund, nothing in the ledger.
+  auto refund =
+      Call(Method::post, "/api/v1/orders/" + placed.body["order"]["id"].dump() + "/refund", "bob");
+  EXPECT_EQ(refund.status, 409);
+  EXPECT_EQ(refund.code(), "not_refundable");
+  EXPECT_TRUE(kernel_->commerce().ledger().balances().empty());
 }
 
 TEST_P(Commerce, BadOrdersAreRefusedAndTheKeyCanBeUsedAgain) {
@@ -266,23 +300,31 @@ TEST_P(Commerce, RefundsFollowTheMoney) {
   EXPECT_EQ(ItemStatus("bob"), 403);
   EXPECT_EQ(orders_paid_, 0);
 
-  // Part of the money back keeps the course; a refund in another currency changes nothing; the
-  // whole amount takes it back.
+  // Part of the money back keeps the course; a refund in another currency, or of more than
+  // is left, changes nothing; one refund reported twice counts once; the rest takes it back.
   auto second = Order("cid", "k2", buy);
   ASSERT_EQ(second.status, 201);
   const auto order = second.body["order"]["id"].get<std::int64_t>();
   ASSERT_EQ(Webhook(Paid(order, "evt_p1")).status, 200);
   ASSERT_EQ(Status(order), "fulfilled");
-  EXPECT_EQ(Webhook(Paid(order, "evt_r1", 100, "refund.succeeded")).status, 200);
+  EXPECT_EQ(Webhook(Refund(order, "evt_r1", 100, "sbr_part")).status, 200);
+  EXPECT_EQ(Webhook(Refund(order, "evt_r1_again", 100, "sbr_part")).status, 200);
   EXPECT_EQ(ItemStatus("cid"), 200);
-  EXPECT_EQ(Webhook(pay_sandbox::event_body({"evt_r2", "refund.succeeded", order, 9900, "USD",
-                                             pay_sandbox::payment_ref(order), clock_.now_ms()}))
+  EXPECT_EQ(Webhook(pay_sandbox::event_body({"evt_r2", "refund.succeeded", order, 9800, "USD",
+                                             "sbr_usd", clock_.now_ms()}))
                 .status,
             200);
+  EXPECT_EQ(Webhook(Refund(order, "evt_r2_more", 9801, "sbr_more")).status, 200);
   EXPECT_EQ(Status(order), "fulfilled");
-  EXPECT_EQ(Webhook(Paid(order, "evt_r3", 9900, "refund.succeeded")).status, 200);
+  EXPECT_EQ(Webhook(Refund(order, "evt_r3", 9800, "sbr_rest")).status, 200);
   EXPECT_EQ(Status(order), "refunded");
   EXPECT_EQ(ItemStatus("cid"), 403);
+  EXPECT_EQ(Webhook(Refund(order, "evt_r4", 9800, "sbr_later")).status, 200);
+  // order.refunded once, for the order refunded in full after it was fulfilled (the first
+  // never was: neither order.paid nor order.refunded fire for it).
+  ASSERT_EQ(refunds_.size(), 1u);
+  EXPECT_EQ(refunds_[0].order.id, order);
+  EXPECT_EQ(refunds_[0].last_refund.amount_minor, 9800);
 
   auto session = kernel_->database().session();
   std::map<std::string, std::string> by_event;
@@ -291,8 +333,14 @@ TEST_P(Commerce, RefundsFollowTheMoney) {
   EXPECT_EQ(by_event["evt_r0"], "refund_before_payment");
   EXPECT_EQ(by_event["evt_p0"], "refunded_before_fulfilment");
   EXPECT_EQ(by_event["evt_r1"], "partial_refund");
+  EXPECT_EQ(by_event["evt_r1_again"], "refund_already_recorded");
   EXPECT_EQ(by_event["evt_r2"], "refund_mismatch");
+  EXPECT_EQ(by_event["evt_r2_more"], "refund_mismatch");
   EXPECT_EQ(by_event["evt_r3"], "refunded");
+  EXPECT_EQ(by_event["evt_r4"], "already_refunded");
+  // Both orders' money came and went: every account is back to zero.
+  for (const auto& balance : kernel_->commerce().ledger().balances())
+    EXPECT_EQ(balance.balance_minor, 0) << balance.account;
 }
 
 TEST_P(Commerce, AWithdrawnOrderPaidAfterAnotherIsFlaggedForARefund) {
@@ -352,6 +400,241 @@ TEST_P(Commerce, OneRequestAtATimeStartsAnOrdersCheckout) {
   auto waiting = Order("ann", "k9", {{"course_id", paid_course_}, {"provider", "sandbox"}});
   EXPECT_EQ(waiting.status, 409) << waiting.raw.body;
   EXPECT_EQ(waiting.code(), "request_in_progress");
+}
+
+TEST_P(Commerce, TheBuyerRefundsWithinTheWindowAndTheLedgerReturnsToZero) {
+  const auto order = Bought("bob", "k1");
+  EXPECT_EQ(ItemStatus("bob"), 200);
+  // Paid 99.00 CNY: 10% to the platform, the rest owed to the course's creator.
+  auto ledger = Call(Method::get, "/api/v1/admin/ledger", "admin");
+  ASSERT_EQ(ledger.status, 200) << ledger.raw.body;
+  std::map<std::string, std::int64_t> balance;
+  for (const auto& a : ledger.body["accounts"])
+    balance[a["account"].get<std::string>()] = a["balance_minor"].get<std::int64_t>();
+  const auto creator = "creator:" + std::to_string(ids_.at("ann"));
+  EXPECT_EQ(balance["provider:sandbox"], 9900);
+  EXPECT_EQ(balance["platform:fees"], -990);
+  EXPECT_EQ(balance[creator], -8910);
+  ASSERT_EQ(ledger.body["totals"].size(), 1u);
+  EXPECT_EQ(ledger.body["totals"][0]["currency"], "CNY");
+  EXPECT_EQ(ledger.body["totals"][0]["sum_minor"], 0);
+  EXPECT_EQ(ledger.body["entries"].size(), 3u);
+  auto earnings = Call(Method::get, "/api/v1/me/earnings", "ann");
+  ASSERT_EQ(earnings.status, 200) << earnings.raw.body;
+  ASSERT_EQ(earnings.body["earnings"].size(), 1u);
+  EXPECT_EQ(earnings.body["earnings"][0]["earned_minor"], 8910);
+  EXPECT_EQ(earnings.body["earnings"][0]["net_minor"], 8910);
+  EXPECT_EQ(earnings.body["entries"].size(), 1u);
+  EXPECT_EQ(Call(Method::get, "/api/v1/me/earnings", "bob").body["earnings"].size(), 0u)
+      << "a learner earned nothing";
+  EXPECT_EQ(Call(Method::get, "/api/v1/admin/ledger", "ann").status, 403);
+
+  // Another buyer cannot refund it (it looks missing); the buyer can.
+  EXPECT_EQ(AskRefund(order, "cid").status, 404);
+  auto refunded = AskRefund(order, "bob");
+  ASSERT_EQ(refunded.status, 200) << refunded.raw.body;
+  EXPECT_EQ(refunded.body["order"]["status"], "refunded");
+  EXPECT_EQ(refunded.body["refund"]["status"], "succeeded");
+  EXPECT_EQ(refunded.body["refund"]["amount_minor"], 9900);
+  EXPECT_EQ(refunded.body["refund"]["outcome"], "refunded");
+  EXPECT_EQ(Status(order), "refunded");
+  EXPECT_EQ(ItemStatus("bob"), 403);
+  ASSERT_EQ(refunds_.size(), 1u);
+  EXPECT_EQ(refunds_[0].order.id, order);
+  EXPECT_EQ(refunds_[0].last_refund.amount_minor, 9900);
+  EXPECT_TRUE(refunds_[0].access_revoked);
+
+  // Asking again changes nothing; the provider's own report of that refund neither.
+  auto again = AskRefund(order, "bob");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.code(), "already_refunded");
+  const auto reference = refunded.body["refund"]["provider_ref"].get<std::string>();
+  EXPECT_EQ(reference, pay_sandbox::refund_ref("lore-refund-" + std::to_string(order)));
+  EXPECT_EQ(Webhook(Refund(order, "evt_provider_refund", 9900, reference)).status, 200);
+  EXPECT_EQ(refunds_.size(), 1u);
+
+  ledger = Call(Method::get, "/api/v1/admin/ledger", "admin");
+  for (const auto& a : ledger.body["accounts"]) EXPECT_EQ(a["balance_minor"], 0) << a.dump();
+  EXPECT_EQ(ledger.body["totals"][0]["sum_minor"], 0);
+  EXPECT_EQ(ledger.body["entries"].size(), 6u);
+  earnings = Call(Method::get, "/api/v1/me/earnings", "ann");
+  EXPECT_EQ(earnings.body["earnings"][0]["earned_minor"], 8910);
+  EXPECT_EQ(earnings.body["earnings"][0]["reversed_minor"], 8910);
+  EXPECT_EQ(earnings.body["earnings"][0]["net_minor"], 0);
+  // Pages: newest first, the cursor continues below the last id.
+  auto first_page = Call(Method::get, "/api/v1/admin/ledger?limit=4", "admin");
+  ASSERT_EQ(first_page.body["entries"].size(), 4u);
+  ASSERT_TRUE(first_page.body["next_cursor"].is_string());
+  auto rest = Call(
+      Method::get,
+      "/api/v1/admin/ledger?limit=4&cursor=" + first_page.body["next_cursor"].get<std::string>(),
+      "admin");
+  ASSERT_EQ(rest.body["entries"].size(), 2u);
+  EXPECT_TRUE(rest.body["next_cursor"].is_null());
+  EXPECT_LT(rest.body["entries"][0]["id"].get<std::int64_t>(),
+            first_page.body["entries"][3]["id"].get<std::int64_t>());
+  EXPECT_EQ(Call(Method::get, "/api/v1/admin/ledger?limit=0", "admin").status, 400);
+}
+
+TEST_P(Commerce, AfterTheWindowOnlyAnAdminRefunds) {
+  const auto order = Bought("bob", "k1");
+  const auto pending = Order("cid", "k2", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(pending.status, 201);
+  auto unpaid = AskRefund(pending.body["order"]["id"].get<std::int64_t>(), "cid");
+  EXPECT_EQ(unpaid.status, 409);
+  EXPECT_EQ(unpaid.code(), "not_refundable");
+  EXPECT_THAT(unpaid.message(), HasSubstr("pending"));
+
+  clock_.advance(std::chrono::hours(24 * 7 + 1));
+  auto late = AskRefund(order, "bob");
+  EXPECT_EQ(late.status, 403) << late.raw.body;
+  EXPECT_EQ(late.code(), "refund_window_closed");
+  EXPECT_EQ(Status(order), "fulfilled");
+  auto by_admin = AskRefund(order, "admin");
+  ASSERT_EQ(by_admin.status, 200) << by_admin.raw.body;
+  EXPECT_EQ(Status(order), "refunded");
+  EXPECT_EQ(ItemStatus("bob"), 403);
+}
+
+TEST_P(Commerce, APartlyRefundedOrderRefundsWhatRemains) {
+  const auto order = Bought("bob", "k1");
+  // 1.00 back from the provider's dashboard: the fee's share goes back rounded down.
+  ASSERT_EQ(Webhook(Refund(order, "evt_part", 100, "sbr_dashboard")).status, 200);
+  auto refunded = AskRefund(order, "bob");
+  ASSERT_EQ(refunded.status, 200) << refunded.raw.body;
+  EXPECT_EQ(refunded.body["refund"]["amount_minor"], 9800);
+  EXPECT_EQ(Status(order), "refunded");
+  std::map<std::string, std::vector<std::int64_t>> by_account;
+  for (const auto& e : kernel_->commerce().ledger().entries(0, 100))
+    by_account[e.account].push_back(e.amount_minor);
+  // Newest first: the rest, the part, the payment.
+  EXPECT_EQ(by_account["platform:fees"], (std::vector<std::int64_t>{980, 10, -990}));
+  EXPECT_EQ(by_account["creator:" + std::to_string(ids_.at("ann"))],
+            (std::vector<std::int64_t>{8820, 90, -8910}));
+  EXPECT_EQ(by_account["provider:sandbox"], (std::vector<std::int64_t>{-9800, -100, 9900}));
+}
+
+TEST_P(Commerce, ARefundAsksTheProviderOnceAtATime) {
+  const auto order = Bought("bob", "k1");
+  // A request that marked the order refunding is still waiting for the provider.
+  ASSERT_TRUE(kernel_->database().transact([&](sdk::db::Transaction& tx) {
+    return kernel_->commerce().orders().transition(tx, order, {"fulfilled"}, "refunding");
+  }));
+  auto waiting = AskRefund(order, "bob");
+  EXPECT_EQ(waiting.status, 202) << waiting.raw.body;
+  EXPECT_EQ(waiting.body["refund"]["status"], "pending");
+  EXPECT_EQ(ItemStatus("bob"), 200) << "the course stays until the refund is confirmed";
+  // The provider's confirmation settles it.
+  ASSERT_EQ(Webhook(Refund(order, "evt_done", 9900, "sbr_done")).status, 200);
+  EXPECT_EQ(Status(order), "refunded");
+  EXPECT_EQ(ItemStatus("bob"), 403);
+  // A stopped provider cannot be asked: the order is left as it is.
+  const auto other = Bought("cid", "k2");
+  ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/pay-sandbox/disable", "admin").status, 200);
+  auto unavailable = AskRefund(other, "cid");
+  EXPECT_EQ(unavailable.status, 503);
+  EXPECT_EQ(unavailable.code(), "provider_unavailable");
+  EXPECT_EQ(Status(other), "fulfilled");
+}
+
+TEST_P(Commerce, AnUnpaidOrderExpiresAndIsStillHonouredIfPaidLater) {
+  kernel_->jobs().run_due();  // the kernel's recurring jobs, first runs
+  auto placed = Order("bob", "k1", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(placed.status, 201);
+  const auto order = placed.body["order"]["id"].get<std::int64_t>();
+  clock_.advance(std::chrono::minutes(29));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "pending") << "asked about (nothing paid) but not expired yet";
+  clock_.advance(std::chrono::minutes(2));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "expired");
+  // The buyer's next purchase is a new order; the old one's money, if it comes, is honoured.
+  auto next = Order("bob", "k2", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(next.status, 201);
+  EXPECT_NE(next.body["order"]["id"].get<std::int64_t>(), order);
+  ASSERT_EQ(Webhook(Paid(order, "evt_late")).status, 200);
+  EXPECT_EQ(Status(order), "fulfilled");
+  EXPECT_EQ(ItemStatus("bob"), 200);
+
+  // A day later the idempotency keys are forgotten.
+  auto keys = [&] {
+    return kernel_->database()
+        .session()
+        .query_one("SELECT COUNT(*) AS n FROM lore_idempotency_keys")
+        ->get<std::int64_t>("n");
+  };
+  EXPECT_EQ(keys(), 2);
+  clock_.advance(std::chrono::hours(25));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(keys(), 0);
+}
+
+TEST_P(Commerce, APaymentWhoseWebhookWasLostIsFoundByReconciliation) {
+  kernel_->jobs().run_due();
+  auto placed = Order("bob", "k1", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(placed.status, 201);
+  const auto order = placed.body["order"]["id"].get<std::int64_t>();
+  const auto link = placed.body["checkout"]["value"].get<std::string>();
+  const auto token = link.substr(link.find("?t=") + 3);
+  // The buyer pays on the sandbox's page; its webhook never reaches the kernel.
+  ApiCall pay{Method::post, "/pay-sandbox/checkout/" + std::to_string(order) + "/pay", "t=" + token,
+              ""};
+  pay.headers["content-type"] = "application/x-www-form-urlencoded";
+  auto paid = call_api(*kernel_, pay);
+  EXPECT_EQ(paid.status, 502) << paid.raw.body;
+  EXPECT_EQ(Status(order), "pending");
+  // A minute later reconciliation does not ask yet; after two it does, and finds the payment.
+  clock_.advance(std::chrono::minutes(1));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "pending");
+  clock_.advance(std::chrono::minutes(1));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "fulfilled");
+  EXPECT_EQ(orders_paid_, 1);
+  EXPECT_EQ(ItemStatus("bob"), 200);
+  auto row = kernel_->database().session().query_one(
+      "SELECT event_id, outcome FROM lore_payment_events WHERE order_id = ?", {order});
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->get<std::string>("outcome"), "fulfilled");
+  EXPECT_EQ(row->get<std::string>("event_id"),
+            "query:" + pay_sandbox::payment_ref(order) + ":paid");
+  // The webhook, delivered at last, is a duplicate of what was found.
+  ASSERT_EQ(Webhook(Paid(order, "evt_finally")).status, 200);
+  EXPECT_EQ(orders_paid_, 1);
+}
+
+TEST_P(Commerce, OrdersOfAStoppedProviderWaitForItThenSettle) {
+  kernel_->jobs().run_due();
+  auto placed = Order("bob", "k1", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(placed.status, 201);
+  const auto order = placed.body["order"]["id"].get<std::int64_t>();
+  ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/pay-sandbox/disable", "admin").status, 200);
+  clock_.advance(std::chrono::minutes(45));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "pending") << "its provider cannot be asked: it waits";
+  ASSERT_EQ(Call(Method::post, "/api/v1/admin/plugins/pay-sandbox/enable", "admin").status, 200);
+  clock_.advance(std::chrono::minutes(1));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "expired") << "back: asked, not paid, past its expiry";
+}
+
+TEST_P(Commerce, ARefundLeftUnconfirmedIsAskedForAgain) {
+  kernel_->jobs().run_due();
+  const auto order = Bought("bob", "k1");
+  // The process that marked it refunding died before asking the provider.
+  ASSERT_TRUE(kernel_->database().transact([&](sdk::db::Transaction& tx) {
+    return kernel_->commerce().orders().transition(tx, order, {"fulfilled"}, "refunding");
+  }));
+  clock_.advance(std::chrono::minutes(1));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "refunding") << "not before five minutes";
+  clock_.advance(std::chrono::minutes(5));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "refunded");
+  EXPECT_EQ(ItemStatus("bob"), 403);
+  ASSERT_EQ(refunds_.size(), 1u);
+  for (const auto& balance : kernel_->commerce().ledger().balances())
+    EXPECT_EQ(balance.balance_minor, 0) << balance.account;
 }
 
 INSTANTIATE_TEST_SUITE_P(, Commerce, ::testing::Values(Dialect::sqlite, Dialect::mysql),

@@ -25,8 +25,8 @@ constexpr const char* kServerKeys =
     "host, port, threads, workers, max_queue, max_body_bytes, header_timeout_ms, "
     "body_timeout_ms, keepalive_timeout_ms, shutdown_grace_ms, trusted_proxies";
 constexpr const char* kTopKeys =
-    "server, database, cache, auth, catalog, demo_data, log, plugin_paths, plugin_policy, hooks, "
-    "plugins";
+    "server, database, cache, auth, catalog, commerce, demo_data, log, plugin_paths, "
+    "plugin_policy, hooks, plugins";
 
 KernelConfig Parse(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   return parse_kernel_config(yaml, "lore.yaml", overrides);
@@ -199,6 +199,40 @@ TEST(KernelConfig, MissingFileIsAConfigError) {
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.problems(), ElementsAre(file + ": cannot read the file"));
   }
+}
+
+TEST(KernelConfig, CommerceFeeLifetimesAndRefundWindow) {
+  const auto defaults = Parse("").commerce;
+  EXPECT_EQ(defaults.platform_fee_basis_points, 1000);
+  EXPECT_EQ(defaults.order_lifetime_ms, 30 * 60 * 1000);
+  EXPECT_EQ(defaults.claim_timeout_ms, 60 * 1000);
+  EXPECT_EQ(defaults.refund_window_days, 7);
+  const auto set = Parse(
+                       "commerce:\n  platform_fee_percent: 12.5\n  order_lifetime_minutes: 15\n"
+                       "  claim_timeout_ms: 5000\n  refund_window_days: 0\n")
+                       .commerce;
+  EXPECT_EQ(set.platform_fee_basis_points, 1250);
+  EXPECT_EQ(set.order_lifetime_ms, 15 * 60 * 1000);
+  EXPECT_EQ(set.claim_timeout_ms, 5000);
+  EXPECT_EQ(set.refund_window_days, 0);
+  EXPECT_EQ(Parse("commerce:\n  platform_fee_percent: 0.01\n").commerce.platform_fee_basis_points,
+            1);
+  EXPECT_EQ(Parse("commerce:\n  platform_fee_percent: 100\n").commerce.platform_fee_basis_points,
+            10000);
+  EXPECT_THAT(Problems("commerce:\n  platform_fee_percent: 12.345\n"),
+              ElementsAre(HasSubstr("lore.yaml:2:25: commerce.platform_fee_percent: expected a "
+                                    "percentage from 0 to 100 with at most two decimals")));
+  EXPECT_THAT(Problems("commerce:\n  platform_fee_percent: 101\n"),
+              ElementsAre(HasSubstr("commerce.platform_fee_percent: expected a percentage")));
+  EXPECT_THAT(Problems("commerce:\n  platform_fee_percent: -1\n"),
+              ElementsAre(HasSubstr("commerce.platform_fee_percent: expected a percentage")));
+  EXPECT_THAT(Problems("commerce:\n  platform_fee_percent: ten\n"),
+              ElementsAre(HasSubstr("commerce.platform_fee_percent: expected a number")));
+  EXPECT_THAT(Problems("commerce:\n  order_lifetime_minutes: 0\n"),
+              ElementsAre(HasSubstr("lore.yaml:2:27: commerce.order_lifetime_minutes")));
+  EXPECT_THAT(Problems("commerce:\n  refund_window: 7\n"),
+              ElementsAre(HasSubstr("commerce.refund_window: unknown key; expected one of: "
+                                    "platform_fee_percent, order_lifetime_minutes")));
 }
 
 TEST(KernelConfig, CatalogCacheAndDemoDataNextToTheFile) {

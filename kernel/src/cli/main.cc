@@ -64,7 +64,7 @@ int serve(const CommonOptions& options) {
 
   lore::KernelConfig config = load(options);
   lore::configure_logging(config.log.level);
-  lore::Kernel kernel(config);
+  lore::Kernel kernel(config, lore::KernelOptions{.run_jobs = true});
   try {
     kernel.start();
   } catch (const std::exception& e) {

@@ -19,10 +19,12 @@ namespace payments = sdk::payments;
 namespace {
 
 constexpr const char* kOrdersRoute = "POST /api/v1/orders";
-// An unpaid order stops being payable after this long; the buyer places another.
-constexpr std::int64_t kOrderLifetimeMs = 30 * 60 * 1000;
-// A request that claimed an order's checkout and has not finished after this long is gone.
-constexpr std::int64_t kCheckoutClaimMs = 60 * 1000;
+constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
+// A checkout this old without a webhook is asked about; each order at most this often.
+constexpr std::int64_t kReconcileAfterMs = 2 * 60 * 1000;
+constexpr std::int64_t kReconcileEveryMs = 5 * 60 * 1000;
+// An order whose provider stays stopped this long past its expiry expires without asking.
+constexpr std::int64_t kProviderWaitMs = 7 * kDayMs;
 
 void lock_buyer(db::Transaction& tx, std::int64_t user_id) {
   tx.query_one("SELECT id FROM lore_users WHERE id = ?" + std::string(db::row_lock(tx.dialect())),
@@ -68,15 +70,17 @@ sh::Response rendered(sh::Response response, const std::string& request_id) {
 
 CommerceService::CommerceService(db::Database& database, const sdk::Clock& clock,
                                  const ServiceRegistry& services, HookBus& hooks,
-                                 CatalogService& catalog,
+                                 CatalogService& catalog, const CommerceConfig& config,
                                  std::function<bool(const std::string&)> installed)
     : database_(database),
       clock_(clock),
       services_(services),
       hooks_(hooks),
       catalog_(catalog),
+      config_(config),
       orders_(database, clock),
-      keys_(database, clock),
+      keys_(database, clock, config.claim_timeout_ms),
+      ledger_(database, clock, config.platform_fee_basis_points),
       installed_(std::move(installed)) {}
 
 std::vector<std::string> CommerceService::provider_names() const {
@@ -163,6 +167,8 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
                                             "free", "fulfilled", clock_.now_ms()});
       auto granted =
           catalog_.grant(tx, {buyer.user_id, course_id, "purchase", 0, 0}, free_order.id);
+      tx.after_commit(
+          [this, free_order] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{free_order}); });
       return std::pair{free_order, granted.first};
     });
     return sh::Response::json(
@@ -197,8 +203,9 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
       // which the conditional update sees; its payment then settles it all the same).
       orders_.transition(tx, open->id, {"pending"}, "cancelled");
     }
-    return orders_.create(tx, {buyer.user_id, course_id, course->title, course->price,
-                               provider_name, "pending", clock_.now_ms() + kOrderLifetimeMs});
+    return orders_.create(
+        tx, {buyer.user_id, course_id, course->title, course->price, provider_name, "pending",
+             clock_.now_ms() + config_.order_lifetime_ms});
   });
   ordered = true;
   if (existing) {
@@ -208,7 +215,7 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
   // One request at a time starts the provider's payment session, so that one order never has
   // two sessions a buyer could both pay.
   const bool reserved = database_.transact([&](db::Transaction& tx) {
-    return orders_.reserve_checkout(tx, order.id, clock_.now_ms() - kCheckoutClaimMs);
+    return orders_.reserve_checkout(tx, order.id, clock_.now_ms() - config_.claim_timeout_ms);
   });
   if (!reserved) {
     if (auto current = orders_.find(order.id)) {
@@ -328,7 +335,7 @@ std::string CommerceService::settle(db::Transaction& tx, const std::string& prov
     case Kind::failed:
       // The buyer may try again until the order expires: nothing changes.
       return order->status == "pending" ? "payment_failed" : "stale_failure";
-    case Kind::paid: {
+    case Kind::paid:
       if (event.amount != order->price) return "amount_mismatch";
       // Money that arrived is honoured even for an order withdrawn or expired meanwhile.
       if (!orders_.transition(tx, order->id, {"pending", "cancelled", "expired"}, "paid"))
@@ -336,46 +343,265 @@ std::string CommerceService::settle(db::Transaction& tx, const std::string& prov
                        event.provider_ref != order->provider_ref
                    ? "paid_twice"
                    : "already_paid";
-      // A refund the provider reported before the payment (deliveries come in any order).
-      if (tx.query_one("SELECT event_id FROM lore_payment_events WHERE provider = ? AND "
-                       "order_id = ? AND outcome = 'refund_before_payment' LIMIT 1",
-                       {provider, order->id})) {
-        orders_.transition(tx, order->id, {"paid"}, "refunded");
-        return "refunded_before_fulfilment";
-      }
-      lock_course(tx, order->course_id);
-      const auto granted =
-          catalog_.grant(tx, {order->user_id, order->course_id, "purchase", 0, 0}, order->id)
-              .second;
-      if (!orders_.transition(tx, order->id, {"paid"}, "fulfilled"))
-        throw db::Error(db::ErrorKind::conflict, "the order moved while it was fulfilled");
-      auto settled = *order;
-      settled.status = "fulfilled";
-      tx.after_commit(
-          [this, settled] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{settled}); });
-      return granted ? "fulfilled" : "fulfilled_already_owned";
-    }
-    case Kind::refunded: {
-      if (order->status == "pending" || order->status == "cancelled" || order->status == "expired")
-        return "refund_before_payment";  // the payment, when it comes, is refunded at once
-      if (event.amount.currency != order->price.currency || event.amount.amount_minor <= 0 ||
-          event.amount.amount_minor > order->price.amount_minor)
-        return "refund_mismatch";
-      // Part of the money back: the buyer keeps the course.
-      if (event.amount.amount_minor < order->price.amount_minor) return "partial_refund";
-      if (!orders_.transition(tx, order->id, {"fulfilled"}, "refunded")) return "not_refundable";
-      // The course goes back only when this purchase is what gave it: not while another paid
-      // order of the buyer does, nor an admin's grant.
-      lock_course(tx, order->course_id);
-      const auto entitlement = catalog_.entitlements().find(tx, order->user_id, order->course_id);
-      if (entitlement && entitlement->source == "purchase" &&
-          !orders_.other_fulfilled(tx, order->user_id, order->course_id, order->id))
-        catalog_.revoke(tx, order->user_id, order->course_id);
-      return "refunded";
-    }
+      return fulfil(tx, provider, *order);
+    case Kind::refunded: return settle_refund(tx, provider, *order, event);
     case Kind::other: break;
   }
   return "ignored";
+}
+
+std::string CommerceService::fulfil(db::Transaction& tx, const std::string& provider,
+                                    const Order& order) {
+  // A refund the provider reported before the payment (deliveries come in any order): the
+  // money came and went; the ledger shows both, the course is not given.
+  if (tx.query_one("SELECT event_id FROM lore_payment_events WHERE provider = ? AND "
+                   "order_id = ? AND outcome = 'refund_before_payment' LIMIT 1",
+                   {provider, order.id})) {
+    orders_.transition(tx, order.id, {"paid"}, "refunded");
+    ledger_.record_payment(tx, order);
+    ledger_.record_refund(tx, order, "before-fulfilment", 0, order.price.amount_minor);
+    orders_.add_refunded(tx, order.id, order.price.amount_minor);
+    return "refunded_before_fulfilment";
+  }
+  lock_course(tx, order.course_id);
+  const auto granted =
+      catalog_.grant(tx, {order.user_id, order.course_id, "purchase", 0, 0}, order.id).second;
+  if (!orders_.transition(tx, order.id, {"paid"}, "fulfilled"))
+    throw db::Error(db::ErrorKind::conflict, "the order moved while it was fulfilled");
+  ledger_.record_payment(tx, order);
+  auto settled = order;
+  settled.status = "fulfilled";
+  tx.after_commit(
+      [this, settled] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{settled}); });
+  return granted ? "fulfilled" : "fulfilled_already_owned";
+}
+
+std::string CommerceService::settle_refund(db::Transaction& tx, const std::string& provider,
+                                           const Order& order,
+                                           const payments::PaymentEvent& event) {
+  if (order.status == "pending" || order.status == "cancelled" || order.status == "expired")
+    return "refund_before_payment";  // the payment, when it comes, is refunded at once
+  if (order.status == "refunded") return "already_refunded";
+  const auto before = orders_.refunded_minor(tx, order.id);
+  if (event.amount.currency != order.price.currency || event.amount.amount_minor <= 0 ||
+      event.amount.amount_minor > order.price.amount_minor - before)
+    return "refund_mismatch";
+  // One refund, however many times and ways it is reported: the kernel's own request and the
+  // provider's webhook name it by the same reference.
+  const auto reference = event.provider_ref.empty() ? "event:" + event.id : event.provider_ref;
+  if (!orders_.note_refund(tx, provider, reference, order.id, event.amount))
+    return "refund_already_recorded";
+  ledger_.record_refund(tx, order, reference, before, event.amount.amount_minor);
+  orders_.add_refunded(tx, order.id, event.amount.amount_minor);
+  // Part of the money back: the buyer keeps the course.
+  if (before + event.amount.amount_minor < order.price.amount_minor) return "partial_refund";
+  if (!orders_.transition(tx, order.id, {"fulfilled", "refunding"}, "refunded"))
+    throw db::Error(db::ErrorKind::conflict, "the order moved while it was refunded");
+  // The course goes back only when this purchase is what gave it: not while another paid
+  // order of the buyer does, nor an admin's grant.
+  lock_course(tx, order.course_id);
+  const auto entitlement = catalog_.entitlements().find(tx, order.user_id, order.course_id);
+  const bool revoked = entitlement && entitlement->source == "purchase" &&
+                       !orders_.other_fulfilled(tx, order.user_id, order.course_id, order.id) &&
+                       catalog_.revoke(tx, order.user_id, order.course_id);
+  auto refunded = order;
+  refunded.status = "refunded";
+  tx.after_commit([this, refunded, amount = event.amount, revoked] {
+    hooks_.fire(sdk::hooks::order_refunded, sdk::OrderRefunded{refunded, amount, revoked});
+  });
+  return "refunded";
+}
+
+sh::Response CommerceService::refund_order(const sh::Request& request, std::int64_t order_id) {
+  auto order = orders_.find(order_id);
+  if (!order) throw sh::Error(404, "not_found", "no such order");
+  if (order->provider == "free" || order->price.free())
+    throw sh::Error(409, "not_refundable", "nothing was paid for this order");
+  if (order->status == "refunded")
+    throw sh::Error(409, "already_refunded", "this order was refunded already");
+  if (order->status == "refunding")
+    return sh::Response::json({{"order", *order}, {"refund", {{"status", "pending"}}}}, 202);
+  if (order->status != "fulfilled")
+    throw sh::Error(409, "not_refundable",
+                    "only a paid order can be refunded; this one is " + order->status);
+  if (!request.principal->has_role("admin")) {
+    if (config_.refund_window_days == 0)
+      throw sh::Error(403, "refund_window_closed",
+                      "refunds on this site are given by its admins; contact them");
+    const auto since = orders_.fulfilled_at(order_id).value_or(order->created_at_ms);
+    const auto until = since + config_.refund_window_days * kDayMs;
+    if (clock_.now_ms() > until)
+      throw sh::Error(403, "refund_window_closed",
+                      "the " + std::to_string(config_.refund_window_days) +
+                          "-day refund window of this order has closed; contact the site's admins",
+                      {{"refundable_until", sdk::rfc3339(until)}});
+  }
+  auto provider = this->provider(order->provider);
+  if (!provider) {
+    auto r = sh::Response::failure(503, "provider_unavailable",
+                                   "payment provider '" + order->provider +
+                                       "' is not running; the refund can be asked again later");
+    r.headers.emplace_back("Retry-After", "60");
+    return r;
+  }
+  // Claimed by one request: a second click finds the order refunding.
+  std::int64_t remaining = 0;
+  const bool claimed = database_.transact([&](db::Transaction& tx) {
+    lock_buyer(tx, order->user_id);
+    if (!orders_.transition(tx, order_id, {"fulfilled"}, "refunding")) return false;
+    remaining = order->price.amount_minor - orders_.refunded_minor(tx, order_id);
+    return true;
+  });
+  if (!claimed) {
+    auto now = orders_.find(order_id);
+    if (now && now->status == "refunding")
+      return sh::Response::json({{"order", *now}, {"refund", {{"status", "pending"}}}}, 202);
+    throw sh::Error(409, "not_refundable",
+                    "the order changed meanwhile; it is " + (now ? now->status : "gone"));
+  }
+  order->status = "refunding";
+  const payments::RefundRequest ask{
+      *order, {remaining, order->price.currency}, "lore-refund-" + std::to_string(order_id)};
+  payments::RefundResult result;
+  const auto failure = provider->refund(ask, result);
+  if (failure || result.kind == payments::RefundResult::Kind::failed) {
+    // Nothing went back: the order is as it was, and asking again is safe (the provider sees
+    // the same refund id).
+    database_.transact(
+        [&](db::Transaction& tx) { orders_.transition(tx, order_id, {"refunding"}, "fulfilled"); });
+    const auto why =
+        failure ? (failure->error ? failure->error->message : failure->body) : result.message;
+    spdlog::warn("refund of order {} by user {} refused by {}: {}", order_id,
+                 request.principal->user_id, order->provider, why);
+    if (failure)
+      return sh::Response::failure(
+          502, "provider_error",
+          "the payment provider '" + order->provider + "' could not refund: " + why);
+    throw sh::Error(409, "refund_refused", "the payment provider refused the refund: " + why);
+  }
+  spdlog::info("refund of order {} ({} {}) asked by user {}: {}", order_id, remaining,
+               order->price.currency, request.principal->user_id,
+               result.kind == payments::RefundResult::Kind::succeeded ? "done" : "pending");
+  if (result.kind == payments::RefundResult::Kind::pending) {
+    // The provider's `refunded` event settles it; until then the buyer keeps the course.
+    return sh::Response::json({{"order", *order}, {"refund", {{"status", "pending"}}}}, 202);
+  }
+  const auto [reference, outcome] = apply_refund(order->provider, *order, ask, result);
+  auto settled = orders_.find(order_id);
+  return sh::Response::json({{"order", settled ? *settled : *order},
+                             {"refund",
+                              {{"status", "succeeded"},
+                               {"amount_minor", remaining},
+                               {"currency", order->price.currency},
+                               {"provider_ref", reference},
+                               {"outcome", outcome}}}});
+}
+
+std::pair<std::string, std::string> CommerceService::apply_refund(
+    const std::string& provider, const Order& order, const payments::RefundRequest& ask,
+    const payments::RefundResult& result) {
+  // Applied like the provider's own event, so its webhook later (under the same reference) is
+  // recognised and changes nothing.
+  payments::PaymentEvent confirmed;
+  confirmed.provider_ref = result.provider_ref.empty() ? ask.refund_id : result.provider_ref;
+  confirmed.id = "refund:" + confirmed.provider_ref;
+  confirmed.kind = payments::PaymentEvent::Kind::refunded;
+  confirmed.order_id = order.id;
+  confirmed.amount = ask.amount;
+  confirmed.summary = "refund asked by the kernel";
+  return {confirmed.provider_ref, apply_event(provider, confirmed)};
+}
+
+std::int64_t CommerceService::ask_again_for_refunds(int limit) {
+  std::int64_t settled = 0;
+  for (const auto& order : orders_.refunding_since(clock_.now_ms() - kReconcileEveryMs, limit)) {
+    auto provider = this->provider(order.provider);
+    if (!provider) continue;
+    std::int64_t remaining = 0;
+    database_.transact([&](db::Transaction& tx) {
+      remaining = order.price.amount_minor - orders_.refunded_minor(tx, order.id);
+    });
+    // The same refund id as the first request: the provider refunds once, however often asked.
+    const payments::RefundRequest ask{
+        order, {remaining, order.price.currency}, "lore-refund-" + std::to_string(order.id)};
+    payments::RefundResult result;
+    const auto failure = provider->refund(ask, result);
+    if (!failure && result.kind == payments::RefundResult::Kind::succeeded) {
+      apply_refund(order.provider, order, ask, result);
+      ++settled;
+    } else if (!failure && result.kind == payments::RefundResult::Kind::failed) {
+      database_.transact([&](db::Transaction& tx) {
+        orders_.transition(tx, order.id, {"refunding"}, "fulfilled");
+      });
+      spdlog::warn(
+          "refund of order {} refused by {} when asked again: {}; the order is fulfilled "
+          "again",
+          order.id, order.provider, result.message);
+    } else {
+      // Pending at the provider, or it cannot be reached: asked again later.
+      orders_.touch(order.id);
+    }
+  }
+  return settled;
+}
+
+CommerceService::Reconciled CommerceService::reconcile(int limit) {
+  Reconciled done;
+  const auto now = clock_.now_ms();
+  done.settled += static_cast<int>(ask_again_for_refunds(limit));
+  for (const auto& order :
+       orders_.to_reconcile(now - kReconcileAfterMs, now - kReconcileEveryMs, limit)) {
+    const bool past_expiry = order.expires_at_ms <= now;
+    auto expire = [&] {
+      if (database_.transact([&](db::Transaction& tx) {
+            return orders_.transition(tx, order.id, {"pending"}, "expired");
+          })) {
+        ++done.expired;
+        spdlog::info("order {} expired unpaid", order.id);
+      }
+    };
+    auto provider = this->provider(order.provider);
+    if (!provider) {
+      // Its plugin is stopped: the order waits for it (its webhooks are refused meanwhile, so
+      // the provider sends them again once it is back).
+      if (order.expires_at_ms + kProviderWaitMs <= now) {
+        expire();
+      } else {
+        ++done.waiting;
+        orders_.mark_checked(order.id);
+      }
+      continue;
+    }
+    ++done.asked;
+    payments::PaymentState state;
+    if (auto failure = provider->query_payment(order, state)) {
+      spdlog::warn("order {}: provider {} could not say how its payment stands: {}", order.id,
+                   order.provider, failure->error ? failure->error->message : failure->body);
+      orders_.mark_checked(order.id);
+      continue;
+    }
+    if (state.kind == payments::PaymentState::Kind::paid) {
+      payments::PaymentEvent found;
+      found.id =
+          state.event_id.empty() ? "query:" + std::to_string(order.id) + ":paid" : state.event_id;
+      found.kind = payments::PaymentEvent::Kind::paid;
+      found.order_id = order.id;
+      found.amount = state.amount;
+      found.provider_ref = state.provider_ref;
+      found.summary = "found by reconciliation";
+      const auto outcome = apply_event(order.provider, found);
+      if (outcome != "duplicate" && outcome != "amount_mismatch") {
+        ++done.settled;
+        continue;
+      }
+      // A payment that did not settle it (logged): the order goes on as if unpaid.
+    }
+    if (past_expiry)
+      expire();
+    else
+      orders_.mark_checked(order.id);
+  }
+  return done;
 }
 
 }  // namespace lore

@@ -7,11 +7,14 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog_service.h"
 #include "commerce/idempotency_store.h"
 #include "commerce/order_store.h"
+#include "commerce/revenue_ledger.h"
+#include "config/kernel_config.h"
 #include "core/service_registry.h"
 #include "hooks/hook_bus.h"
 #include "lore/sdk/http.h"
@@ -25,9 +28,10 @@ class CommerceService {
   // provider `name`, to tell a stopped provider (503, retry) from a wrong URL (404).
   CommerceService(sdk::db::Database& database, const sdk::Clock& clock,
                   const ServiceRegistry& services, HookBus& hooks, CatalogService& catalog,
-                  std::function<bool(const std::string&)> installed);
+                  const CommerceConfig& config, std::function<bool(const std::string&)> installed);
 
   OrderStore& orders() noexcept { return orders_; }
+  RevenueLedger& ledger() noexcept { return ledger_; }
 
   // POST /api/v1/orders {course_id, provider} with an Idempotency-Key header: 201 {order,
   // checkout} (checkout null for a free course, which is granted at once), 200 with the open
@@ -36,6 +40,24 @@ class CommerceService {
   // POST /api/v1/payments/{provider}/webhook: the provider verifies; each event is applied once.
   sdk::http::Response receive_webhook(const std::string& provider,
                                       const sdk::http::Request& request);
+  // POST /api/v1/orders/{order}/refund: the whole of what remains of a fulfilled order's money
+  // goes back through its provider (the buyer within the refund window, or an admin). 200 once
+  // the provider confirmed it (the course is taken back, the ledger reversed), 202 while the
+  // provider has yet to confirm (the order is "refunding").
+  sdk::http::Response refund_order(const sdk::http::Request& request, std::int64_t order_id);
+  // The scheduler's reconciliation pass: each pending order past its expiry, or whose checkout
+  // started minutes ago without news, is looked up at its provider. A payment the webhooks
+  // never brought is applied like one; an order past its expiry that is not paid expires; an
+  // order whose provider is not running waits for it (a week at most, then it expires). Refunds
+  // left unconfirmed for minutes are asked for again (the same refund id: refunded once).
+  struct Reconciled {
+    int asked = 0;
+    int settled = 0;
+    int expired = 0;
+    int waiting = 0;
+  };
+  Reconciled reconcile(int limit);
+  IdempotencyStore& keys() noexcept { return keys_; }
   // {order, checkout}: an order as its buyer sees it.
   nlohmann::json view(const Order& order);
 
@@ -52,14 +74,26 @@ class CommerceService {
   sdk::http::Response create_order(const sdk::http::Request& request, bool& ordered);
   std::string settle(sdk::db::Transaction& tx, const std::string& provider,
                      const sdk::payments::PaymentEvent& event);
+  // Applies a refund the provider confirmed to the kernel's request: (its reference, outcome).
+  std::pair<std::string, std::string> apply_refund(const std::string& provider, const Order& order,
+                                                   const sdk::payments::RefundRequest& ask,
+                                                   const sdk::payments::RefundResult& result);
+  // Orders left refunding (the process died after asking, or the provider's answer is late):
+  // the provider is asked again with the same refund id. Returns how many settled.
+  std::int64_t ask_again_for_refunds(int limit);
+  std::string fulfil(sdk::db::Transaction& tx, const std::string& provider, const Order& order);
+  std::string settle_refund(sdk::db::Transaction& tx, const std::string& provider,
+                            const Order& order, const sdk::payments::PaymentEvent& event);
 
   sdk::db::Database& database_;
   const sdk::Clock& clock_;
   const ServiceRegistry& services_;
   HookBus& hooks_;
   CatalogService& catalog_;
+  CommerceConfig config_;
   OrderStore orders_;
   IdempotencyStore keys_;
+  RevenueLedger ledger_;
   std::function<bool(const std::string&)> installed_;
 };
 

@@ -74,4 +74,9 @@ void IdempotencyStore::release(std::int64_t user_id, const std::string& route,
       {user_id, route, key});
 }
 
+std::int64_t IdempotencyStore::prune(std::int64_t before_ms) {
+  auto session = database_.session();
+  return session.execute("DELETE FROM lore_idempotency_keys WHERE created_at < ?", {before_ms});
+}
+
 }  // namespace lore

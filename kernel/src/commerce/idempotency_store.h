@@ -36,6 +36,9 @@ class IdempotencyStore {
   // client may fix the body and send it again with the same key.
   void release(std::int64_t user_id, const std::string& route, const std::string& key);
 
+  // Forgets keys older than `before_ms` (a retry that late is a new purchase). Returns how many.
+  std::int64_t prune(std::int64_t before_ms);
+
   // The header's checks: 1 to 255 printable ASCII characters.
   static bool acceptable_key(const std::string& key);
 

@@ -79,11 +79,13 @@ bool OrderStore::transition(db::Transaction& tx, std::int64_t id,
   const auto now = clock_.now_ms();
   std::string sql = "UPDATE lore_orders SET status = ?, updated_at = ?";
   std::vector<db::Value> params{std::string(to), now};
+  // The first time only: a refund refused by the provider puts the order back to fulfilled,
+  // and its refund window must not start again.
   if (to == "paid") {
-    sql += ", paid_at = ?";
+    sql += ", paid_at = COALESCE(paid_at, ?)";
     params.emplace_back(now);
   } else if (to == "fulfilled") {
-    sql += ", fulfilled_at = ?";
+    sql += ", fulfilled_at = COALESCE(fulfilled_at, ?)";
     params.emplace_back(now);
   }
   sql += " WHERE id = ? AND status IN (";
@@ -108,8 +110,8 @@ bool OrderStore::other_fulfilled(db::Transaction& tx, std::int64_t user_id, std:
                                  std::int64_t except_id) {
   return tx
       .query_one(
-          "SELECT id FROM lore_orders WHERE user_id = ? AND course_id = ? AND status = "
-          "'fulfilled' AND id <> ? LIMIT 1",
+          "SELECT id FROM lore_orders WHERE user_id = ? AND course_id = ? AND status IN "
+          "('fulfilled', 'refunding') AND id <> ? LIMIT 1",
           {user_id, course_id, except_id})
       .has_value();
 }
@@ -141,6 +143,70 @@ std::optional<sdk::payments::Checkout> OrderStore::checkout_of(std::int64_t id) 
   return sdk::payments::Checkout{row->get<std::string>("checkout_kind"),
                                  row->get<std::string>("checkout_value"),
                                  row->get<std::string>("provider_ref")};
+}
+
+std::int64_t OrderStore::refunded_minor(db::Transaction& tx, std::int64_t id) {
+  auto row = tx.query_one("SELECT refunded_minor FROM lore_orders WHERE id = ?", {id});
+  return row ? row->get<std::int64_t>("refunded_minor") : 0;
+}
+
+void OrderStore::add_refunded(db::Transaction& tx, std::int64_t id, std::int64_t amount_minor) {
+  tx.execute(
+      "UPDATE lore_orders SET refunded_minor = refunded_minor + ?, updated_at = ? WHERE id = ?",
+      {amount_minor, clock_.now_ms(), id});
+}
+
+bool OrderStore::note_refund(db::Transaction& tx, const std::string& provider,
+                             const std::string& provider_ref, std::int64_t order_id,
+                             const sdk::courses::Price& amount) {
+  return tx.try_insert(
+      "INSERT INTO lore_refunds (provider, provider_ref, order_id, amount_minor, currency, "
+      "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      {provider, provider_ref, order_id, amount.amount_minor, amount.currency, clock_.now_ms()});
+}
+
+std::optional<std::int64_t> OrderStore::fulfilled_at(std::int64_t id) {
+  auto session = database_.session();
+  auto row = session.query_one("SELECT fulfilled_at FROM lore_orders WHERE id = ?", {id});
+  if (!row) return std::nullopt;
+  return row->get_optional<std::int64_t>("fulfilled_at");
+}
+
+std::vector<Order> OrderStore::to_reconcile(std::int64_t started_before_ms,
+                                            std::int64_t checked_before_ms, int limit) {
+  auto session = database_.session();
+  std::vector<Order> out;
+  for (const auto& row : session.query(
+           std::string("SELECT ") + kColumns +
+               " FROM lore_orders WHERE status = 'pending' AND (expires_at <= ? OR (checkout_kind "
+               "NOT IN ('', 'starting') AND created_at <= ? AND checked_at <= ?)) ORDER BY "
+               "checked_at, id LIMIT " +
+               std::to_string(limit),
+           {clock_.now_ms(), started_before_ms, checked_before_ms}))
+    out.push_back(order_of(row));
+  return out;
+}
+
+void OrderStore::mark_checked(std::int64_t id) {
+  auto session = database_.session();
+  session.execute("UPDATE lore_orders SET checked_at = ? WHERE id = ?", {clock_.now_ms(), id});
+}
+
+std::vector<Order> OrderStore::refunding_since(std::int64_t before_ms, int limit) {
+  auto session = database_.session();
+  std::vector<Order> out;
+  for (const auto& row : session.query(std::string("SELECT ") + kColumns +
+                                           " FROM lore_orders WHERE status = 'refunding' AND "
+                                           "updated_at <= ? ORDER BY updated_at, id LIMIT " +
+                                           std::to_string(limit),
+                                       {before_ms}))
+    out.push_back(order_of(row));
+  return out;
+}
+
+void OrderStore::touch(std::int64_t id) {
+  auto session = database_.session();
+  session.execute("UPDATE lore_orders SET updated_at = ? WHERE id = ?", {clock_.now_ms(), id});
 }
 
 std::vector<Order> OrderStore::of_user(std::int64_t user_id, int limit) {

@@ -37,7 +37,8 @@ class OrderStore {
   std::optional<Order> find_for_update(sdk::db::Transaction& tx, std::int64_t id);
   // The buyer of an order, read without a lock (to lock the buyer's row first).
   std::optional<std::int64_t> buyer_of(sdk::db::Transaction& tx, std::int64_t id);
-  // Whether the user has a fulfilled order for the course other than `except_id`.
+  // Whether the user has a fulfilled order (or one being refunded, which still gives the
+  // course) for the course other than `except_id`.
   bool other_fulfilled(sdk::db::Transaction& tx, std::int64_t user_id, std::int64_t course_id,
                        std::int64_t except_id);
   // The user's unexpired pending order for the course, if any (locks it on MySQL).
@@ -55,6 +56,28 @@ class OrderStore {
                     const sdk::payments::Checkout& checkout);
   // The checkout stored with the order, once the provider gave one.
   std::optional<sdk::payments::Checkout> checkout_of(std::int64_t id);
+  // What of the order's money went back so far.
+  std::int64_t refunded_minor(sdk::db::Transaction& tx, std::int64_t id);
+  void add_refunded(sdk::db::Transaction& tx, std::int64_t id, std::int64_t amount_minor);
+  // Records a refund the provider confirmed, by its reference: false (nothing written) when
+  // that refund was recorded already (reported twice, or by the kernel's request and again by
+  // a webhook).
+  bool note_refund(sdk::db::Transaction& tx, const std::string& provider,
+                   const std::string& provider_ref, std::int64_t order_id,
+                   const sdk::courses::Price& amount);
+  // When the order was fulfilled (the start of the buyer's refund window), if it was.
+  std::optional<std::int64_t> fulfilled_at(std::int64_t id);
+  // Pending orders to ask their provider about (reconciliation): those past their expiry, and
+  // those whose checkout started before `started_before_ms` if not asked since
+  // `checked_before_ms`. The least recently asked first, so that orders left waiting (their
+  // provider is stopped) do not crowd out the others.
+  std::vector<Order> to_reconcile(std::int64_t started_before_ms, std::int64_t checked_before_ms,
+                                  int limit);
+  void mark_checked(std::int64_t id);
+  // Orders in 'refunding' not changed since `before_ms`, oldest change first.
+  std::vector<Order> refunding_since(std::int64_t before_ms, int limit);
+  // Marks the order changed now (updated_at), without changing anything else.
+  void touch(std::int64_t id);
   // The user's orders, newest first.
   std::vector<Order> of_user(std::int64_t user_id, int limit);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -136,6 +137,38 @@ void read_auth(const YAML::Node& node, YamlChecker& c, AuthConfig& a) {
   }
 }
 
+void read_commerce(const YAML::Node& node, YamlChecker& c, CommerceConfig& m) {
+  if (!c.map(node, "commerce",
+             {"platform_fee_percent", "order_lifetime_minutes", "claim_timeout_ms",
+              "refund_window_days"}))
+    return;
+  if (auto n = node["platform_fee_percent"]) {
+    if (auto v = c.number(n, "commerce.platform_fee_percent")) {
+      // Kept as whole basis points: the ledger's arithmetic is integer, and a share finer than
+      // 0.01% would be rounded away on every payment.
+      const double bps = *v * 100;
+      const auto whole = static_cast<std::int64_t>(std::llround(bps));
+      if (!(*v >= 0 && *v <= 100) || std::fabs(bps - static_cast<double>(whole)) > 1e-6)
+        c.problem(n, "commerce.platform_fee_percent",
+                  "expected a percentage from 0 to 100 with at most two decimals (e.g. 10 or "
+                  "12.5), got " +
+                      YamlChecker::describe(n));
+      else
+        m.platform_fee_basis_points = whole;
+    }
+  }
+  if (auto n = node["order_lifetime_minutes"]) {
+    if (auto v = c.integer(n, "commerce.order_lifetime_minutes", 1, 7 * 24 * 60))
+      m.order_lifetime_ms = *v * 60 * 1000;
+  }
+  if (auto n = node["claim_timeout_ms"]) {
+    if (auto v = c.integer(n, "commerce.claim_timeout_ms", 1000, 3600000)) m.claim_timeout_ms = *v;
+  }
+  if (auto n = node["refund_window_days"]) {
+    if (auto v = c.integer(n, "commerce.refund_window_days", 0, 3650)) m.refund_window_days = *v;
+  }
+}
+
 void read_database(const YAML::Node& node, YamlChecker& c, DatabaseConfig& d) {
   if (!c.map(
           node, "database",
@@ -220,8 +253,8 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
   YamlChecker c(source, {config.overridden_paths.begin(), config.overridden_paths.end()});
   interpolate_tree(root, process_environment(), c);
   if (!c.map(root, "",
-             {"server", "database", "cache", "auth", "catalog", "demo_data", "log", "plugin_paths",
-              "plugin_policy", "hooks", "plugins"})) {
+             {"server", "database", "cache", "auth", "catalog", "commerce", "demo_data", "log",
+              "plugin_paths", "plugin_policy", "hooks", "plugins"})) {
     c.throw_if_failed();
   }
   if (auto n = root["server"]) read_server(n, c, config.server);
@@ -255,6 +288,7 @@ KernelConfig read_config(YAML::Node root, const std::string& source,
       }
     }
   }
+  if (auto n = root["commerce"]) read_commerce(n, c, config.commerce);
   if (auto n = root["demo_data"]) {
     if (!n.IsNull()) {
       if (auto v = c.string(n, "demo_data")) {

@@ -63,6 +63,21 @@ struct CatalogConfig {
   bool operator==(const CatalogConfig&) const = default;
 };
 
+struct CommerceConfig {
+  // The platform's share of each payment, in basis points (1000 = 10%); the creator gets the
+  // rest. Written into each payment's ledger entries, so a change applies to later payments.
+  std::int64_t platform_fee_basis_points = 1000;
+  // An unpaid order stops being payable after this long; the buyer places another.
+  std::int64_t order_lifetime_ms = 30 * 60 * 1000;
+  // A request that claimed an order's checkout (or an idempotency key) and has not finished
+  // after this long is taken to be gone, and another may take over.
+  std::int64_t claim_timeout_ms = 60 * 1000;
+  // How long after the purchase a buyer may ask for a refund themselves; 0: admins only.
+  std::int64_t refund_window_days = 7;
+
+  bool operator==(const CommerceConfig&) const = default;
+};
+
 struct PluginPolicy {
   int failure_threshold = 5;  // failures within the window that disable a plugin
   std::int64_t failure_window_ms = 60000;
@@ -84,6 +99,7 @@ struct KernelConfig {
   std::string cache_key_prefix = "lore:";
   AuthConfig auth;
   CatalogConfig catalog;
+  CommerceConfig commerce;
   LogConfig log;
   // A YAML file of demo users and courses created at start where missing (by email and slug);
   // empty: none. Resolved against the configuration file's directory when read.

@@ -1,5 +1,8 @@
 // The commerce routes: buying a course (an order and the provider's checkout), the buyer's
-// orders, and the payment providers' webhooks.
+// orders and refunds, the payment providers' webhooks, and the revenue ledger (a creator's
+// earnings, the whole ledger for admins).
+
+#include <map>
 
 #include "commerce/commerce_service.h"
 #include "core/kernel.h"
@@ -8,6 +11,24 @@
 namespace lore {
 
 namespace sh = sdk::http;
+
+namespace {
+
+// The cursor of the page after a full one of newest-first entries: its last id.
+nlohmann::json next_cursor(const std::vector<LedgerEntry>& entries, const Page& page) {
+  if (static_cast<int>(entries.size()) < page.limit) return nullptr;
+  return std::to_string(entries.back().id);
+}
+
+// ?limit= (1-200, default 50) and ?cursor= of a ledger listing, or a 400.
+Page ledger_page(const sh::Request& request) {
+  std::vector<sh::FieldError> errors;
+  const auto page = page_of(request, 50, 200, errors);
+  if (!errors.empty()) throw sh::invalid_fields(std::move(errors));
+  return page;
+}
+
+}  // namespace
 
 void Kernel::register_commerce_routes() {
   auto add = [&](sh::Method method, std::string path, std::string summary, sh::Access access,
@@ -33,18 +54,69 @@ void Kernel::register_commerce_routes() {
         return sh::Response::json({{"orders", list}});
       });
 
+  auto buyer_of_order = [&commerce](const sh::Request& request) -> std::optional<std::int64_t> {
+    auto id = id_param(request, "order");
+    if (!id) return std::nullopt;
+    auto order = commerce.orders().find(*id);
+    return order ? std::optional(order->user_id) : std::nullopt;
+  };
+
   add(sh::Method::get, "/api/v1/orders/{order}",
       "One order with its checkout while it is pending: its buyer or an admin.",
-      sh::Access::owner([&commerce](const sh::Request& request) -> std::optional<std::int64_t> {
-        auto id = id_param(request, "order");
-        if (!id) return std::nullopt;
-        auto order = commerce.orders().find(*id);
-        return order ? std::optional(order->user_id) : std::nullopt;
-      }),
-      "orders:read", [&commerce](const sh::Request& request) {
+      sh::Access::owner(buyer_of_order), "orders:read", [&commerce](const sh::Request& request) {
         auto order = commerce.orders().find(*id_param(request, "order"));
         if (!order) throw sh::Error(404, "not_found", "no such order");
         return sh::Response::json(commerce.view(*order));
+      });
+
+  add(sh::Method::post, "/api/v1/orders/{order}/refund",
+      "Refunds what remains of a paid order through its provider: its buyer within the site's "
+      "refund window (commerce.refund_window_days), or an admin. 200 when the provider confirmed "
+      "it (the course is taken back, the ledger reversed), 202 while the provider has yet to "
+      "confirm (status refunding; asking again changes nothing).",
+      sh::Access::owner(buyer_of_order), "orders:write", [&commerce](const sh::Request& request) {
+        return commerce.refund_order(request, *id_param(request, "order"));
+      });
+
+  add(sh::Method::get, "/api/v1/me/earnings",
+      "The caller's share of their courses' sales per currency (earned, reversed by refunds, "
+      "net) and their ledger entries, newest first; ?limit= (1-200, default 50), ?cursor=.",
+      sh::Access::authenticated, "earnings:read", [&commerce](const sh::Request& request) {
+        const auto page = ledger_page(request);
+        const auto me = request.principal->user_id;
+        nlohmann::json balances = nlohmann::json::array();
+        for (const auto& e : commerce.ledger().earnings(me))
+          balances.push_back({{"currency", e.currency},
+                              {"earned_minor", e.earned_minor},
+                              {"reversed_minor", e.reversed_minor},
+                              {"net_minor", e.net_minor}});
+        const auto entries = commerce.ledger().entries_of_creator(me, page.after_id, page.limit);
+        return sh::Response::json({{"earnings", balances},
+                                   {"entries", entries},
+                                   {"next_cursor", next_cursor(entries, page)}});
+      });
+
+  add(sh::Method::get, "/api/v1/admin/ledger",
+      "The revenue ledger: each account's balance, the sum per currency (always zero), and the "
+      "entries newest first; ?limit= (1-200, default 50), ?cursor=.",
+      sh::Access::admin, "ledger:read", [&commerce](const sh::Request& request) {
+        const auto page = ledger_page(request);
+        nlohmann::json accounts = nlohmann::json::array();
+        std::map<std::string, std::int64_t> totals;
+        for (const auto& b : commerce.ledger().balances()) {
+          accounts.push_back({{"account", b.account},
+                              {"currency", b.currency},
+                              {"balance_minor", b.balance_minor}});
+          totals[b.currency] += b.balance_minor;
+        }
+        nlohmann::json sums = nlohmann::json::array();
+        for (const auto& [currency, sum] : totals)
+          sums.push_back({{"currency", currency}, {"sum_minor", sum}});
+        const auto entries = commerce.ledger().entries(page.after_id, page.limit);
+        return sh::Response::json({{"accounts", accounts},
+                                   {"totals", sums},
+                                   {"entries", entries},
+                                   {"next_cursor", next_cursor(entries, page)}});
       });
 
   add(sh::Method::post, "/api/v1/payments/{provider}/webhook",

@@ -16,6 +16,8 @@
 #include "http/openapi.h"
 #include "http/response_cache.h"
 #include "http/worker_pool.h"
+#include "jobs/job_scheduler.h"
+#include "jobs/job_store.h"
 #include "lore/sdk/hooks.h"
 #include "metrics/prometheus.h"
 #include "plugin/plugin_manager.h"
@@ -79,8 +81,10 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
                                                *services_, config_.auth, named_logger("auth"));
   catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_,
                                               config_.catalog.public_cache_ms);
+  job_store_ = std::make_unique<JobStore>(*database_, *clock_);
+  scheduler_ = std::make_unique<JobScheduler>(*job_store_, JobScheduler::Options{});
   commerce_ = std::make_unique<CommerceService>(*database_, *clock_, *services_, *hooks_, *catalog_,
-                                                [this](const std::string& name) {
+                                                config_.commerce, [this](const std::string& name) {
                                                   if (!plugins_) return false;
                                                   for (const auto& plugin : plugins_->status())
                                                     for (const auto& provided : plugin.provides)
@@ -147,6 +151,7 @@ void Kernel::declare_kernel_hooks() {
   hooks_->declare(sdk::hooks::course_completed);
   hooks_->declare(sdk::hooks::progress_updated);
   hooks_->declare(sdk::hooks::order_paid);
+  hooks_->declare(sdk::hooks::order_refunded);
   hooks_->declare(sdk::hooks::entitlement_granted);
   hooks_->declare(sdk::hooks::registration_validate);
 }
@@ -211,6 +216,12 @@ void Kernel::start() {
     plugins_->apply(effective_config());
   }
   if (!config_.demo_data.empty() && options_.load_demo_data) load_demo();
+  // Only a kernel built with other migrations (a test's) lacks the jobs table.
+  const auto owned = migrations_->owned_tables("kernel");
+  if (std::find(owned.begin(), owned.end(), "lore_jobs") != owned.end()) {
+    schedule_kernel_jobs();
+    if (options_.run_jobs) scheduler_->start();
+  }
   if (options_.serve_http) {
     workers_ = std::make_unique<WorkerPool>(static_cast<std::size_t>(config_.server.workers),
                                             static_cast<std::size_t>(config_.server.max_queue));
@@ -228,6 +239,7 @@ void Kernel::start() {
     } catch (const std::exception& e) {
       server_.reset();
       workers_.reset();
+      scheduler_->stop();
       plugins_->stop_all();
       throw std::runtime_error("cannot listen on " + config_.server.host + ":" +
                                std::to_string(config_.server.port) + ": " + e.what());
@@ -236,6 +248,26 @@ void Kernel::start() {
   }
   running_ = true;
   hooks_->fire(sdk::hooks::kernel_started, sdk::KernelStarted{kVersion, plugins_->running()});
+}
+
+void Kernel::schedule_kernel_jobs() {
+  constexpr std::int64_t kMinute = 60 * 1000;
+  CommerceService& commerce = *commerce_;
+  const auto& clock = *clock_;
+  const auto key_lifetime_ms = 24 * 60 * kMinute;
+  scheduler_->handle("orders.reconcile", [&commerce](const Job&) {
+    // Batches of 100: a backlog drains over a few passes, each well inside the lease.
+    const auto r = commerce.reconcile(100);
+    if (r.settled + r.expired > 0)
+      spdlog::info("reconciliation: {} orders asked about, {} settled, {} expired, {} waiting",
+                   r.asked, r.settled, r.expired, r.waiting);
+  });
+  scheduler_->handle("idempotency.prune", [&commerce, &clock, key_lifetime_ms](const Job&) {
+    const auto pruned = commerce.keys().prune(clock.now_ms() - key_lifetime_ms);
+    if (pruned > 0) spdlog::info("forgot {} idempotency keys older than a day", pruned);
+  });
+  job_store_->ensure_recurring("orders.reconcile", kMinute);
+  job_store_->ensure_recurring("idempotency.prune", 60 * kMinute);
 }
 
 void Kernel::load_demo() {
@@ -265,8 +297,10 @@ void Kernel::reload(KernelConfig config) {
   std::lock_guard lock(apply_mutex_);
   if (!(config.auth == config_.auth))
     spdlog::warn("auth settings changed; they take effect after a restart");
-  if (!(config.catalog == config_.catalog) || config.demo_data != config_.demo_data)
-    spdlog::warn("catalog or demo_data settings changed; they take effect after a restart");
+  if (!(config.catalog == config_.catalog) || !(config.commerce == config_.commerce) ||
+      config.demo_data != config_.demo_data)
+    spdlog::warn(
+        "catalog, commerce or demo_data settings changed; they take effect after a restart");
   if (config.log.level != config_.log.level)
     spdlog::set_level(spdlog::level::from_str(config.log.level));
   config.server = config_.server;
@@ -275,6 +309,7 @@ void Kernel::reload(KernelConfig config) {
   config.database = config_.database;
   config.auth = config_.auth;
   config.catalog = config_.catalog;
+  config.commerce = config_.commerce;
   config.demo_data = config_.demo_data;
   config.log.access = config_.log.access;
   config.hook_timing_sample_every = config_.hook_timing_sample_every;
@@ -293,6 +328,8 @@ void Kernel::stop() {
     if (left > 0) spdlog::warn("{} request(s) still running at shutdown", left);
   }
   if (workers_) workers_->stop();
+  // Before the plugins: a job may be asking a payment provider.
+  scheduler_->stop();
   plugins_->stop_all();
   server_.reset();
   workers_.reset();

@@ -29,6 +29,8 @@ class PluginManager;
 class AccountService;
 class CatalogService;
 class CommerceService;
+class JobScheduler;
+class JobStore;
 class ConnectionPool;
 class PooledDatabase;
 class MigrationRunner;
@@ -41,6 +43,9 @@ struct KernelOptions {
   // Creates what the configuration's demo_data lists at start(); the CLI's other commands
   // (which start plugins to inspect them) leave the site as it is.
   bool load_demo_data = true;
+  // Runs the job scheduler's thread (expiring and reconciling orders, pruning keys): `lore
+  // serve` does; the CLI's other commands and tests (which call jobs().run_due()) do not.
+  bool run_jobs = false;
   const sdk::Clock* clock = nullptr;  // defaults to the system clock
   // The kernel's schema history; defaults to kernel/migrations/*.sql compiled into the binary.
   std::optional<std::vector<Migration>> kernel_migrations;
@@ -77,6 +82,8 @@ class Kernel {
   AccountService& accounts() noexcept { return *accounts_; }
   CatalogService& catalog() noexcept { return *catalog_; }
   CommerceService& commerce() noexcept { return *commerce_; }
+  JobScheduler& jobs() noexcept { return *scheduler_; }
+  JobStore& job_store() noexcept { return *job_store_; }
   // Turns a plugin on or off at run time and remembers it in the database (lore_plugin_switches),
   // above what the configuration says, until the switch is changed again. Throws
   // sdk::http::Error(404) for a plugin nobody has heard of.
@@ -102,6 +109,8 @@ class Kernel {
   void register_admin_routes();
   void register_catalog_routes();
   void register_commerce_routes();
+  // The kernel's own recurring jobs and their handlers.
+  void schedule_kernel_jobs();
   void declare_kernel_hooks();
   // Creates what config_.demo_data lists and the site lacks; problems are logged, not fatal.
   void load_demo();
@@ -134,6 +143,8 @@ class Kernel {
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<CatalogService> catalog_;
   std::unique_ptr<CommerceService> commerce_;
+  std::unique_ptr<JobStore> job_store_;
+  std::unique_ptr<JobScheduler> scheduler_;
   std::unique_ptr<PluginSwitches> switches_;
   std::unique_ptr<PluginManager> plugins_;
   // Serialises changes to the running plugin set (SIGHUP reloads, admin switches).

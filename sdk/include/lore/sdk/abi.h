@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#define LORE_SDK_VERSION "0.4.0"
+#define LORE_SDK_VERSION "0.4.1"
 #define LORE_SDK_ABI 4
 
 #define LORE_SDK_STRINGIFY_(x) #x

@@ -81,6 +81,14 @@ struct OrderPaid {
   payments::Order order;
 };
 
+// An order's money went back in full (one refund or several) and the course was taken back,
+// unless another purchase or a grant still gives it to the buyer (one transaction).
+struct OrderRefunded {
+  payments::Order order;        // status "refunded"
+  courses::Price last_refund;   // the refund that completed it
+  bool access_revoked = false;  // whether the buyer lost the course by it
+};
+
 // A user was given a course: by a purchase, an admin's grant, a membership...
 struct EntitlementGranted {
   courses::Entitlement entitlement;
@@ -130,8 +138,14 @@ inline constexpr Action<ProgressUpdated> progress_updated{
 inline constexpr Action<OrderPaid> order_paid{
     "order.paid",
     "After an order's payment was recorded and its course granted (committed together); once "
-    "per order, however often the provider reports it. Consumers that must never miss one "
+    "per order, however often the provider reports it; a free course's order fires it too. "
+    "Consumers that must never miss one "
     "read the orders table (or, later, the outbox): a crash between commit and hook skips it."};
+inline constexpr Action<OrderRefunded> order_refunded{
+    "order.refunded",
+    "After an order was refunded in full and that was committed with the course's revocation and "
+    "the ledger's reversing entries; once per order, whoever asked (the buyer, an admin, the "
+    "provider's own dashboard). Partial refunds do not fire it."};
 inline constexpr Action<EntitlementGranted> entitlement_granted{
     "entitlement.granted",
     "After a user was given a course (a purchase or an admin's grant) and it committed; not "

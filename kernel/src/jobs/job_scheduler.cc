@@ -1,0 +1,103 @@
+#include "jobs/job_scheduler.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <exception>
+
+namespace lore {
+
+namespace {
+
+std::string process_name() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  // The random part tells apart two processes that reuse a pid (a container restarted).
+  return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" +
+         std::to_string(randombytes_uniform(1'000'000'000));
+}
+
+}  // namespace
+
+JobScheduler::JobScheduler(JobStore& store, Options options)
+    : store_(store), options_(options), owner_(process_name()) {}
+
+JobScheduler::~JobScheduler() { stop(); }
+
+void JobScheduler::handle(const std::string& kind, Handler handler) {
+  handlers_[kind] = std::move(handler);
+}
+
+int JobScheduler::run_due() {
+  int succeeded = 0;
+  for (const auto& job : store_.lease_due(owner_, options_.lease_ms, options_.batch)) {
+    const auto handler = handlers_.find(job.kind);
+    std::string error;
+    if (handler == handlers_.end()) {
+      error = "no handler for job kind '" + job.kind + "' in this process";
+    } else {
+      try {
+        handler->second(job);
+      } catch (const std::exception& e) {
+        error = e.what();
+        if (error.empty()) error = "failed";
+      } catch (...) {
+        error = "failed with an unknown exception";
+      }
+    }
+    if (error.empty()) {
+      if (store_.succeeded(job, owner_))
+        ++succeeded;
+      else
+        spdlog::warn("job {} {} ({}) finished after its lease ran out; another run decides",
+                     job.kind, job.key, job.id);
+      continue;
+    }
+    const bool last = job.max_attempts > 0 && job.attempts >= job.max_attempts;
+    if (last)
+      spdlog::error("job {} {} ({}) failed for good after {} attempts: {}", job.kind, job.key,
+                    job.id, job.attempts, error);
+    else
+      spdlog::warn("job {} {} ({}) failed (attempt {}): {}; retried in {} ms", job.kind, job.key,
+                   job.id, job.attempts, error,
+                   JobStore::backoff_ms(job.attempts, job.interval_ms));
+    store_.failed(job, owner_, error);
+  }
+  return succeeded;
+}
+
+void JobScheduler::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void JobScheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void JobScheduler::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    try {
+      run_due();
+    } catch (const std::exception& e) {
+      // The database is away: the next pass tries again.
+      spdlog::warn("jobs: could not lease due jobs: {}", e.what());
+    }
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_ms), [this] { return stopping_; });
+  }
+}
+
+}  // namespace lore
