@@ -4,12 +4,15 @@
 -- refunded when it reaches amount_minor. status gains 'refunding': a refund asked of the
 -- provider and not yet confirmed (the buyer keeps the course until it is).
 ALTER TABLE lore_orders ADD COLUMN refunded_minor BIGINT NOT NULL DEFAULT 0;
+-- While refunding: the amount the kernel asked the provider for (refund id lore-refund-<order>),
+-- asked again with the same id and amount until the provider answers.
+ALTER TABLE lore_orders ADD COLUMN refund_asked_minor BIGINT NOT NULL DEFAULT 0;
 
--- Each refund the provider confirmed, once: a refund confirmed by the kernel's own request and
+-- Each refund the provider confirmed (before the payment too), once: a refund confirmed by the kernel's own request and
 -- reported again by a webhook (under another event id) is the same provider_ref.
 CREATE TABLE lore_refunds (
   provider VARCHAR(64) NOT NULL,
-  provider_ref VARCHAR(255) NOT NULL,
+  provider_ref VARCHAR(300) NOT NULL,
   order_id BIGINT NOT NULL,
   amount_minor BIGINT NOT NULL,
   currency CHAR(3) NOT NULL,
@@ -28,7 +31,7 @@ CREATE TABLE lore_ledger_entries (
   id {{id}},
   journal VARCHAR(300) NOT NULL,
   order_id BIGINT NOT NULL,
-  account VARCHAR(64) NOT NULL,
+  account VARCHAR(100) NOT NULL,
   creator_id BIGINT,
   amount_minor BIGINT NOT NULL,
   currency CHAR(3) NOT NULL,

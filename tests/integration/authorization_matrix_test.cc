@@ -69,6 +69,7 @@ const std::map<std::string, Expected>& expectations() {
       {"POST /api/v1/orders/{order}/refund", {"owner", "orders:write"}},
       {"GET /api/v1/me/earnings", {"authenticated", "earnings:read"}},
       {"GET /api/v1/admin/ledger", {"role:admin", "ledger:read"}},
+      {"GET /api/v1/admin/events", {"role:admin", "events:read"}},
       {"POST /api/v1/payments/{provider}/webhook", {"anonymous", ""}},
       // auth-password
       {"POST /api/v1/auth/register", {"anonymous", ""}},

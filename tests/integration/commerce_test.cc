@@ -11,6 +11,7 @@
 #include "../../plugins/pay-sandbox/webhook.h"
 #include "commerce/commerce_service.h"
 #include "core/sha256.h"
+#include "events/outbox.h"
 #include "jobs/job_scheduler.h"
 #include "lore/sdk/hooks.h"
 #include "support/api_fixture.h"
@@ -338,9 +339,42 @@ TEST_P(Commerce, RefundsFollowTheMoney) {
   EXPECT_EQ(by_event["evt_r2_more"], "refund_mismatch");
   EXPECT_EQ(by_event["evt_r3"], "refunded");
   EXPECT_EQ(by_event["evt_r4"], "already_refunded");
-  // Both orders' money came and went: every account is back to zero.
-  for (const auto& balance : kernel_->commerce().ledger().balances())
-    EXPECT_EQ(balance.balance_minor, 0) << balance.account;
+  // Both orders' money came and went: every account is back to zero, through journals of
+  // three entries each (payment, refund before fulfilment; payment, two refunds).
+  EXPECT_EQ(kernel_->commerce().ledger().entries(0, 100).size(), 15u);
+  const auto balances = kernel_->commerce().ledger().balances();
+  EXPECT_EQ(balances.size(), 3u);
+  for (const auto& balance : balances) EXPECT_EQ(balance.balance_minor, 0) << balance.account;
+}
+
+TEST_P(Commerce, PartOfTheMoneyRefundedBeforeThePaymentArrivedIsTakenIntoAccount) {
+  auto placed = Order("bob", "k1", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  ASSERT_EQ(placed.status, 201);
+  const auto order = placed.body["order"]["id"].get<std::int64_t>();
+  ASSERT_EQ(Webhook(Refund(order, "evt_early", 1000, "sbr_early")).status, 200);
+  ASSERT_EQ(Webhook(Refund(order, "evt_too_much", 9000, "sbr_too_much")).status, 200);
+  ASSERT_EQ(Webhook(Paid(order, "evt_pay")).status, 200);
+  EXPECT_EQ(Status(order), "fulfilled") << "most of the money stayed: the buyer keeps the course";
+  EXPECT_EQ(ItemStatus("bob"), 200);
+  std::map<std::string, std::string> by_event;
+  for (const auto& row :
+       kernel_->database().session().query("SELECT event_id, outcome FROM lore_payment_events"))
+    by_event[row.get<std::string>("event_id")] = row.get<std::string>("outcome");
+  EXPECT_EQ(by_event["evt_early"], "refund_before_payment");
+  EXPECT_EQ(by_event["evt_too_much"], "refund_mismatch") << "9000 + 1000 is more than 9900";
+  EXPECT_EQ(by_event["evt_pay"], "fulfilled");
+  std::map<std::string, std::int64_t> balance;
+  for (const auto& b : kernel_->commerce().ledger().balances())
+    balance[b.account] = b.balance_minor;
+  EXPECT_EQ(balance["provider:sandbox"], 8900);
+  EXPECT_EQ(balance["platform:fees"], -890);
+  EXPECT_EQ(balance["creator:" + std::to_string(ids_.at("ann"))], -8010);
+  // The buyer's own refund asks for what is left.
+  auto rest = AskRefund(order, "bob");
+  ASSERT_EQ(rest.status, 200) << rest.raw.body;
+  EXPECT_EQ(rest.body["refund"]["amount_minor"], 8900);
+  for (const auto& b : kernel_->commerce().ledger().balances())
+    EXPECT_EQ(b.balance_minor, 0) << b.account;
 }
 
 TEST_P(Commerce, AWithdrawnOrderPaidAfterAnotherIsFlaggedForARefund) {
@@ -633,8 +667,61 @@ TEST_P(Commerce, ARefundLeftUnconfirmedIsAskedForAgain) {
   EXPECT_EQ(Status(order), "refunded");
   EXPECT_EQ(ItemStatus("bob"), 403);
   ASSERT_EQ(refunds_.size(), 1u);
+  EXPECT_EQ(kernel_->commerce().ledger().entries(0, 100).size(), 6u);
   for (const auto& balance : kernel_->commerce().ledger().balances())
     EXPECT_EQ(balance.balance_minor, 0) << balance.account;
+}
+
+TEST_P(Commerce, TheOutboxRecordsWhatCommittedForConsumersThatMustNotMissIt) {
+  const auto order = Bought("bob", "k1");
+  auto events = [&](const std::string& query) {
+    auto answer = Call(Method::get, "/api/v1/admin/events" + query, "admin");
+    EXPECT_EQ(answer.status, 200) << answer.raw.body;
+    return answer.body;
+  };
+  EXPECT_EQ(events("")["events"].size(), 0u) << "not before they settled";
+  clock_.advance(std::chrono::seconds(5));
+  auto first = events("");
+  ASSERT_EQ(first["events"].size(), 2u) << first.dump();
+  EXPECT_EQ(first["events"][0]["topic"], "entitlement.granted");
+  EXPECT_EQ(first["events"][0]["payload"]["order_id"], order);
+  EXPECT_EQ(first["events"][1]["topic"], "order.paid");
+  EXPECT_EQ(first["events"][1]["subject_id"], order);
+  EXPECT_EQ(first["events"][1]["payload"]["order"]["status"], "fulfilled");
+  const auto cursor = first["next_cursor"].get<std::string>();
+  EXPECT_EQ(cursor, first["events"][1]["id"].dump());
+
+  // The refund, read from where the consumer stopped.
+  ASSERT_EQ(AskRefund(order, "bob").status, 200);
+  clock_.advance(std::chrono::seconds(5));
+  auto next = events("?cursor=" + cursor);
+  ASSERT_EQ(next["events"].size(), 1u) << next.dump();
+  EXPECT_EQ(next["events"][0]["topic"], "order.refunded");
+  EXPECT_EQ(next["events"][0]["payload"]["last_refund"]["amount_minor"], 9900);
+  EXPECT_EQ(next["events"][0]["payload"]["access_revoked"], true);
+  auto after = events("?cursor=" + next["next_cursor"].get<std::string>());
+  EXPECT_EQ(after["events"].size(), 0u);
+  EXPECT_EQ(after["next_cursor"], next["next_cursor"]) << "an empty page keeps the cursor";
+  EXPECT_EQ(events("?topic=order.paid")["events"].size(), 1u);
+  auto bad = Call(Method::get, "/api/v1/admin/events?topic=order.shipped", "admin");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Call(Method::get, "/api/v1/admin/events", "bob").status, 403);
+
+  // A transaction that rolls back leaves no event.
+  EXPECT_THROW(kernel_->database().transact([&](sdk::db::Transaction& tx) {
+    kernel_->outbox().add(tx, "order.paid", 424242, {{"order", nullptr}});
+    throw std::runtime_error("rolled back");
+  }),
+               std::runtime_error);
+  clock_.advance(std::chrono::seconds(5));
+  EXPECT_EQ(events("?topic=order.paid")["events"].size(), 1u);
+
+  // A month later the events are forgotten by the kernel's daily job.
+  kernel_->jobs().run_due();
+  ASSERT_EQ(kernel_->outbox().after(0, "", 100).size(), 3u);
+  clock_.advance(std::chrono::hours(24 * 31));  // (the admin's session is gone by then too)
+  kernel_->jobs().run_due();
+  EXPECT_EQ(kernel_->outbox().after(0, "", 100).size(), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(, Commerce, ::testing::Values(Dialect::sqlite, Dialect::mysql),

@@ -28,12 +28,6 @@ class Jobs : public ApiFixture {
 
   JobStore& store() { return kernel_->job_store(); }
 
-  // Leaves only the test's jobs: the kernel's own (scheduled at start) have no handler in the
-  // test's schedulers.
-  void OnlyTestJobs() {
-    kernel_->database().session().execute("DELETE FROM lore_jobs WHERE kind NOT LIKE 'test.%'");
-  }
-
   bool Enqueue(const std::string& kind, const std::string& key, int max_attempts = 10) {
     return kernel_->database().transact([&](sdk::db::Transaction& tx) {
       return store().enqueue(tx, {kind, key, "{\"n\":1}", 0, max_attempts});
@@ -42,7 +36,6 @@ class Jobs : public ApiFixture {
 };
 
 TEST_P(Jobs, AJobRunsOnceAndIsScheduledOnce) {
-  OnlyTestJobs();
   JobScheduler scheduler(store(), {});
   std::vector<std::string> ran;
   scheduler.handle("test.echo", [&](const Job& job) { ran.push_back(job.key + job.payload); });
@@ -62,7 +55,6 @@ TEST_P(Jobs, AJobRunsOnceAndIsScheduledOnce) {
 }
 
 TEST_P(Jobs, AFailedRunIsRetriedWithBackoffThenGivenUp) {
-  OnlyTestJobs();
   JobScheduler scheduler(store(), {});
   int runs = 0;
   scheduler.handle("test.flaky", [&](const Job&) {
@@ -103,7 +95,6 @@ TEST_P(Jobs, AFailedRunIsRetriedWithBackoffThenGivenUp) {
 }
 
 TEST_P(Jobs, AJobIsLeasedByOneProcessAndTakenOverWhenItsLeaseRunsOut) {
-  OnlyTestJobs();
   JobScheduler::Options options;
   options.lease_ms = 60'000;
   JobScheduler first(store(), options);
@@ -111,9 +102,9 @@ TEST_P(Jobs, AJobIsLeasedByOneProcessAndTakenOverWhenItsLeaseRunsOut) {
   ASSERT_NE(first.owner(), second.owner());
   ASSERT_TRUE(Enqueue("test.slow", "y"));
   // The first process leases it, then dies before reporting.
-  const auto leased = store().lease_due(first.owner(), options.lease_ms, 10);
-  ASSERT_EQ(leased.size(), 1u);
-  EXPECT_EQ(leased[0].lease_owner, first.owner());
+  const auto leased = store().lease_next(first.owner(), options.lease_ms, {"test.slow"});
+  ASSERT_TRUE(leased);
+  EXPECT_EQ(leased->lease_owner, first.owner());
   int second_runs = 0;
   second.handle("test.slow", [&](const Job& job) {
     ++second_runs;
@@ -125,12 +116,11 @@ TEST_P(Jobs, AJobIsLeasedByOneProcessAndTakenOverWhenItsLeaseRunsOut) {
   EXPECT_EQ(second.run_due(), 1) << "the lease ran out: taken over";
   EXPECT_EQ(second_runs, 1);
   // The first process's late report finds the job no longer its own.
-  EXPECT_FALSE(store().succeeded(leased[0], first.owner()));
-  EXPECT_FALSE(store().failed(leased[0], first.owner(), "late"));
+  EXPECT_FALSE(store().succeeded(*leased, first.owner()));
+  EXPECT_FALSE(store().failed(*leased, first.owner(), "late"));
 }
 
 TEST_P(Jobs, ARecurringJobRunsAgainAfterItsInterval) {
-  OnlyTestJobs();
   JobScheduler scheduler(store(), {});
   int runs = 0;
   bool fail = false;
@@ -167,15 +157,39 @@ TEST_P(Jobs, ARecurringJobRunsAgainAfterItsInterval) {
   EXPECT_EQ(store().find("test.tick", "recurring")->interval_ms, 5'000);
 }
 
-TEST_P(Jobs, AJobOfAKindThisProcessCannotRunFailsItsRunAndIsKept) {
-  OnlyTestJobs();
-  JobScheduler scheduler(store(), {});
-  ASSERT_TRUE(Enqueue("test.unknown", "z"));
-  EXPECT_EQ(scheduler.run_due(), 0);
+TEST_P(Jobs, AJobOfAKindThisProcessCannotRunIsLeftToAProcessThatCan) {
+  JobScheduler without(store(), {});
+  without.handle("test.other", [](const Job&) {});
+  ASSERT_TRUE(Enqueue("test.unknown", "z", 1));
+  EXPECT_EQ(without.run_due(), 0);
   auto job = store().find("test.unknown", "z");
   ASSERT_TRUE(job);
   EXPECT_EQ(job->status, "ready");
-  EXPECT_THAT(job->last_error, HasSubstr("no handler for job kind 'test.unknown'"));
+  EXPECT_EQ(job->attempts, 0) << "not leased, so no attempt used up";
+  JobScheduler with(store(), {});
+  int runs = 0;
+  with.handle("test.unknown", [&](const Job&) { ++runs; });
+  EXPECT_EQ(with.run_due(), 1);
+  EXPECT_EQ(runs, 1);
+}
+
+TEST_P(Jobs, EachJobIsLeasedJustBeforeItRuns) {
+  JobScheduler::Options options;
+  options.lease_ms = 60'000;
+  JobScheduler scheduler(store(), options);
+  std::vector<std::int64_t> leased_until;
+  scheduler.handle("test.long", [&](const Job& job) {
+    leased_until.push_back(job.lease_until_ms);
+    clock_.advance(std::chrono::seconds(45));  // each run takes 45 s
+  });
+  ASSERT_TRUE(Enqueue("test.long", "1"));
+  ASSERT_TRUE(Enqueue("test.long", "2"));
+  const auto start = clock_.now_ms();
+  EXPECT_EQ(scheduler.run_due(), 2);
+  ASSERT_EQ(leased_until.size(), 2u);
+  EXPECT_EQ(leased_until[0], start + 60'000);
+  EXPECT_EQ(leased_until[1], start + 45'000 + 60'000)
+      << "the second job's lease starts when it does, not when the first did";
 }
 
 TEST_P(Jobs, TheKernelSchedulesItsOwnRecurringJobs) {
@@ -185,7 +199,11 @@ TEST_P(Jobs, TheKernelSchedulesItsOwnRecurringJobs) {
   auto prune = store().find("idempotency.prune", "recurring");
   ASSERT_TRUE(prune);
   EXPECT_EQ(prune->interval_ms, 3'600'000);
-  EXPECT_EQ(kernel_->jobs().run_due(), 2);
+  auto outbox = store().find("outbox.prune", "recurring");
+  ASSERT_TRUE(outbox);
+  EXPECT_EQ(outbox->interval_ms, 24 * 3'600'000);
+  EXPECT_EQ(kernel_->jobs().run_due(), 3);
+  EXPECT_EQ(kernel_->jobs().run_due(), 0) << "each waits for its interval";
 }
 
 INSTANTIATE_TEST_SUITE_P(, Jobs, ::testing::Values(Dialect::sqlite, Dialect::mysql), dialect_name);

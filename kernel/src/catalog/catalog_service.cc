@@ -89,13 +89,14 @@ const courses::Item* find_item(const std::vector<courses::Item>& items, std::str
 }  // namespace
 
 CatalogService::CatalogService(db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
-                               const ServiceRegistry& services, HookBus& hooks,
+                               const ServiceRegistry& services, HookBus& hooks, Outbox& outbox,
                                std::int64_t public_cache_ms)
     : database_(database),
       clock_(clock),
       cache_(cache),
       services_(services),
       hooks_(hooks),
+      outbox_(outbox),
       courses_(database, clock),
       entitlements_(database, clock),
       public_answers_(std::make_shared<ResponseCache>(
@@ -373,6 +374,9 @@ std::pair<Entitlement, bool> CatalogService::grant(const Grant& grant) {
 std::pair<Entitlement, bool> CatalogService::grant(db::Transaction& tx, const Grant& grant,
                                                    std::int64_t order_id) {
   auto result = entitlements_.grant(tx, grant);
+  if (result.second)
+    outbox_.add(tx, "entitlement.granted", result.first.id,
+                {{"entitlement", result.first}, {"order_id", order_id}});
   tx.after_commit([this, entitlement = result.first, granted = result.second, order_id] {
     // The count of learners (and the popular order) moves.
     public_answers_->invalidate(entitlement.course_id);

@@ -13,6 +13,7 @@
 #include "catalog/course_store.h"
 #include "catalog/entitlement_store.h"
 #include "core/service_registry.h"
+#include "events/outbox.h"
 #include "hooks/hook_bus.h"
 #include "http/response_cache.h"
 #include "lore/sdk/cache.h"
@@ -25,7 +26,8 @@ class CatalogService {
  public:
   // `public_cache_ms`: how long answers for callers without credentials are reused (0: never).
   CatalogService(sdk::db::Database& database, const sdk::Clock& clock, sdk::Cache& cache,
-                 const ServiceRegistry& services, HookBus& hooks, std::int64_t public_cache_ms);
+                 const ServiceRegistry& services, HookBus& hooks, Outbox& outbox,
+                 std::int64_t public_cache_ms);
 
   // The rendered course list and course pages for callers without credentials: every write
   // here forgets what it changes after its commit; a course type coming or going forgets all.
@@ -109,6 +111,7 @@ class CatalogService {
   sdk::Cache& cache_;
   const ServiceRegistry& services_;
   HookBus& hooks_;
+  Outbox& outbox_;
   CourseStore courses_;
   EntitlementStore entitlements_;
   std::shared_ptr<ResponseCache> public_answers_;

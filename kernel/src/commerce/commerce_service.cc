@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <stdexcept>
 
 #include "core/sha256.h"
 #include "http/pipeline.h"
@@ -70,13 +72,15 @@ sh::Response rendered(sh::Response response, const std::string& request_id) {
 
 CommerceService::CommerceService(db::Database& database, const sdk::Clock& clock,
                                  const ServiceRegistry& services, HookBus& hooks,
-                                 CatalogService& catalog, const CommerceConfig& config,
+                                 CatalogService& catalog, Outbox& outbox,
+                                 const CommerceConfig& config,
                                  std::function<bool(const std::string&)> installed)
     : database_(database),
       clock_(clock),
       services_(services),
       hooks_(hooks),
       catalog_(catalog),
+      outbox_(outbox),
       config_(config),
       orders_(database, clock),
       keys_(database, clock, config.claim_timeout_ms),
@@ -167,6 +171,7 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
                                             "free", "fulfilled", clock_.now_ms()});
       auto granted =
           catalog_.grant(tx, {buyer.user_id, course_id, "purchase", 0, 0}, free_order.id);
+      outbox_.add(tx, "order.paid", free_order.id, {{"order", free_order}});
       tx.after_commit(
           [this, free_order] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{free_order}); });
       return std::pair{free_order, granted.first};
@@ -289,6 +294,8 @@ std::string CommerceService::apply_event(const std::string& provider,
                                          const payments::PaymentEvent& event) {
   if (event.id.empty() || event.id.size() > 255)
     throw sh::Error(400, "malformed_event", "an event without a usable id cannot be deduplicated");
+  if (event.provider_ref.size() > 255)
+    throw sh::Error(400, "malformed_event", "an event's provider reference is at most 255 bytes");
   std::string outcome;
   database_.transact([&](db::Transaction& tx) {
     // The event's row is the proof it was processed: inserted with what it did, in the same
@@ -352,12 +359,14 @@ std::string CommerceService::settle(db::Transaction& tx, const std::string& prov
 
 std::string CommerceService::fulfil(db::Transaction& tx, const std::string& provider,
                                     const Order& order) {
-  // A refund the provider reported before the payment (deliveries come in any order): the
-  // money came and went; the ledger shows both, the course is not given.
-  if (tx.query_one("SELECT event_id FROM lore_payment_events WHERE provider = ? AND "
-                   "order_id = ? AND outcome = 'refund_before_payment' LIMIT 1",
-                   {provider, order.id})) {
-    orders_.transition(tx, order.id, {"paid"}, "refunded");
+  (void)provider;
+  // Refunds the provider reported before the payment (deliveries come in any order) were
+  // recorded then; the ledger shows the money coming and going.
+  const auto early = orders_.noted_refunds(tx, order.id);
+  if (early >= order.price.amount_minor) {
+    // All of it went back: the course is not given.
+    if (!orders_.transition(tx, order.id, {"paid"}, "refunded"))
+      throw db::Error(db::ErrorKind::conflict, "the order moved while it was refunded");
     ledger_.record_payment(tx, order);
     ledger_.record_refund(tx, order, "before-fulfilment", 0, order.price.amount_minor);
     orders_.add_refunded(tx, order.id, order.price.amount_minor);
@@ -369,8 +378,14 @@ std::string CommerceService::fulfil(db::Transaction& tx, const std::string& prov
   if (!orders_.transition(tx, order.id, {"paid"}, "fulfilled"))
     throw db::Error(db::ErrorKind::conflict, "the order moved while it was fulfilled");
   ledger_.record_payment(tx, order);
+  if (early > 0) {
+    // Part of it went back first: the buyer keeps the course, as after a partial refund.
+    ledger_.record_refund(tx, order, "before-fulfilment", 0, early);
+    orders_.add_refunded(tx, order.id, early);
+  }
   auto settled = order;
   settled.status = "fulfilled";
+  outbox_.add(tx, "order.paid", settled.id, {{"order", settled}});
   tx.after_commit(
       [this, settled] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{settled}); });
   return granted ? "fulfilled" : "fulfilled_already_owned";
@@ -379,10 +394,11 @@ std::string CommerceService::fulfil(db::Transaction& tx, const std::string& prov
 std::string CommerceService::settle_refund(db::Transaction& tx, const std::string& provider,
                                            const Order& order,
                                            const payments::PaymentEvent& event) {
-  if (order.status == "pending" || order.status == "cancelled" || order.status == "expired")
-    return "refund_before_payment";  // the payment, when it comes, is refunded at once
   if (order.status == "refunded") return "already_refunded";
-  const auto before = orders_.refunded_minor(tx, order.id);
+  const bool before_payment =
+      order.status == "pending" || order.status == "cancelled" || order.status == "expired";
+  const auto before =
+      before_payment ? orders_.noted_refunds(tx, order.id) : orders_.refunded_minor(tx, order.id);
   if (event.amount.currency != order.price.currency || event.amount.amount_minor <= 0 ||
       event.amount.amount_minor > order.price.amount_minor - before)
     return "refund_mismatch";
@@ -391,6 +407,8 @@ std::string CommerceService::settle_refund(db::Transaction& tx, const std::strin
   const auto reference = event.provider_ref.empty() ? "event:" + event.id : event.provider_ref;
   if (!orders_.note_refund(tx, provider, reference, order.id, event.amount))
     return "refund_already_recorded";
+  // Recorded; the payment, when it comes, takes it into account (fulfil).
+  if (before_payment) return "refund_before_payment";
   ledger_.record_refund(tx, order, reference, before, event.amount.amount_minor);
   orders_.add_refunded(tx, order.id, event.amount.amount_minor);
   // Part of the money back: the buyer keeps the course.
@@ -406,6 +424,11 @@ std::string CommerceService::settle_refund(db::Transaction& tx, const std::strin
                        catalog_.revoke(tx, order.user_id, order.course_id);
   auto refunded = order;
   refunded.status = "refunded";
+  outbox_.add(tx, "order.refunded", refunded.id,
+              {{"order", refunded},
+               {"last_refund",
+                {{"amount_minor", event.amount.amount_minor}, {"currency", event.amount.currency}}},
+               {"access_revoked", revoked}});
   tx.after_commit([this, refunded, amount = event.amount, revoked] {
     hooks_.fire(sdk::hooks::order_refunded, sdk::OrderRefunded{refunded, amount, revoked});
   });
@@ -444,13 +467,15 @@ sh::Response CommerceService::refund_order(const sh::Request& request, std::int6
     r.headers.emplace_back("Retry-After", "60");
     return r;
   }
-  // Claimed by one request: a second click finds the order refunding.
+  // Claimed by one request: a second click finds the order refunding. The amount is fixed now
+  // and kept with the order: asked again later, the provider sees the same id and amount.
   std::int64_t remaining = 0;
   const bool claimed = database_.transact([&](db::Transaction& tx) {
     lock_buyer(tx, order->user_id);
-    if (!orders_.transition(tx, order_id, {"fulfilled"}, "refunding")) return false;
+    auto locked = orders_.find_for_update(tx, order_id);
+    if (!locked || locked->status != "fulfilled") return false;
     remaining = order->price.amount_minor - orders_.refunded_minor(tx, order_id);
-    return true;
+    return orders_.begin_refund(tx, order_id, remaining);
   });
   if (!claimed) {
     auto now = orders_.find(order_id);
@@ -460,87 +485,114 @@ sh::Response CommerceService::refund_order(const sh::Request& request, std::int6
                     "the order changed meanwhile; it is " + (now ? now->status : "gone"));
   }
   order->status = "refunding";
-  const payments::RefundRequest ask{
-      *order, {remaining, order->price.currency}, "lore-refund-" + std::to_string(order_id)};
-  payments::RefundResult result;
-  const auto failure = provider->refund(ask, result);
-  if (failure || result.kind == payments::RefundResult::Kind::failed) {
-    // Nothing went back: the order is as it was, and asking again is safe (the provider sees
-    // the same refund id).
-    database_.transact(
-        [&](db::Transaction& tx) { orders_.transition(tx, order_id, {"refunding"}, "fulfilled"); });
-    const auto why =
-        failure ? (failure->error ? failure->error->message : failure->body) : result.message;
-    spdlog::warn("refund of order {} by user {} refused by {}: {}", order_id,
-                 request.principal->user_id, order->provider, why);
-    if (failure)
-      return sh::Response::failure(
-          502, "provider_error",
-          "the payment provider '" + order->provider + "' could not refund: " + why);
-    throw sh::Error(409, "refund_refused", "the payment provider refused the refund: " + why);
+  spdlog::info("refund of order {} ({} {}) asked by user {}", order_id, remaining,
+               order->price.currency, request.principal->user_id);
+  const auto step = ask_for_refund(*provider, *order, remaining);
+  auto now = orders_.find(order_id);
+  nlohmann::json refund = {{"amount_minor", remaining}, {"currency", order->price.currency}};
+  switch (step.kind) {
+    case RefundStep::Kind::settled:
+      refund["status"] = "succeeded";
+      refund["provider_ref"] = step.reference;
+      refund["outcome"] = step.outcome;
+      return sh::Response::json({{"order", now ? *now : *order}, {"refund", refund}});
+    case RefundStep::Kind::refused:
+      throw sh::Error(409, "refund_refused",
+                      "the payment provider refused the refund: " + step.message);
+    case RefundStep::Kind::pending:
+    case RefundStep::Kind::unsettled:
+      // The provider's `refunded` event, or the kernel asking again, settles it; until then
+      // the buyer keeps the course.
+      refund["status"] = "pending";
+      if (!step.message.empty()) refund["detail"] = step.message;
+      return sh::Response::json({{"order", now ? *now : *order}, {"refund", refund}}, 202);
   }
-  spdlog::info("refund of order {} ({} {}) asked by user {}: {}", order_id, remaining,
-               order->price.currency, request.principal->user_id,
-               result.kind == payments::RefundResult::Kind::succeeded ? "done" : "pending");
-  if (result.kind == payments::RefundResult::Kind::pending) {
-    // The provider's `refunded` event settles it; until then the buyer keeps the course.
-    return sh::Response::json({{"order", *order}, {"refund", {{"status", "pending"}}}}, 202);
-  }
-  const auto [reference, outcome] = apply_refund(order->provider, *order, ask, result);
-  auto settled = orders_.find(order_id);
-  return sh::Response::json({{"order", settled ? *settled : *order},
-                             {"refund",
-                              {{"status", "succeeded"},
-                               {"amount_minor", remaining},
-                               {"currency", order->price.currency},
-                               {"provider_ref", reference},
-                               {"outcome", outcome}}}});
+  throw std::logic_error("unreachable");
 }
 
-std::pair<std::string, std::string> CommerceService::apply_refund(
-    const std::string& provider, const Order& order, const payments::RefundRequest& ask,
-    const payments::RefundResult& result) {
+CommerceService::RefundStep CommerceService::ask_for_refund(payments::PaymentProvider& provider,
+                                                            const Order& order,
+                                                            std::int64_t amount_minor) {
+  // The same refund id every time: the provider refunds once, however often it is asked.
+  const payments::RefundRequest ask{
+      order, {amount_minor, order.price.currency}, "lore-refund-" + std::to_string(order.id)};
+  payments::RefundResult result;
+  RefundStep step;
+  if (auto failure = provider.refund(ask, result)) {
+    // Unreachable, or an error: whether it refunded is unknown. The order stays refunding and
+    // is asked again (reconciliation), never put back as if nothing had gone.
+    step.kind = RefundStep::Kind::unsettled;
+    step.message = "the payment provider could not be asked (" +
+                   (failure->error ? failure->error->message : failure->body) +
+                   "); it is asked again within minutes";
+    spdlog::warn("refund of order {} at {}: {}", order.id, order.provider, step.message);
+    orders_.touch(order.id);
+    return step;
+  }
+  switch (result.kind) {
+    case payments::RefundResult::Kind::failed:
+      // Refused: nothing went back, the order is as before (its refund window unchanged).
+      database_.transact([&](db::Transaction& tx) {
+        orders_.transition(tx, order.id, {"refunding"}, "fulfilled");
+      });
+      step.kind = RefundStep::Kind::refused;
+      step.message = result.message;
+      spdlog::warn("refund of order {} refused by {}: {}", order.id, order.provider,
+                   result.message);
+      return step;
+    case payments::RefundResult::Kind::pending:
+      step.kind = RefundStep::Kind::pending;
+      orders_.touch(order.id);
+      return step;
+    case payments::RefundResult::Kind::succeeded: break;
+  }
   // Applied like the provider's own event, so its webhook later (under the same reference) is
   // recognised and changes nothing.
   payments::PaymentEvent confirmed;
   confirmed.provider_ref = result.provider_ref.empty() ? ask.refund_id : result.provider_ref;
-  confirmed.id = "refund:" + confirmed.provider_ref;
+  // An event id is at most 255 bytes: a long reference is named by its digest.
+  confirmed.id =
+      "refund:" + (confirmed.provider_ref.size() <= 240 ? confirmed.provider_ref
+                                                        : sha256_hex(confirmed.provider_ref));
   confirmed.kind = payments::PaymentEvent::Kind::refunded;
   confirmed.order_id = order.id;
   confirmed.amount = ask.amount;
   confirmed.summary = "refund asked by the kernel";
-  return {confirmed.provider_ref, apply_event(provider, confirmed)};
+  step.reference = confirmed.provider_ref;
+  step.outcome = apply_event(order.provider, confirmed);
+  if (step.outcome == "refunded" || step.outcome == "already_refunded") {
+    step.kind = RefundStep::Kind::settled;
+    return step;
+  }
+  // The provider refunded, but the kernel cannot match it (a refund made elsewhere meanwhile
+  // changed what was left): logged for a person to look at; the order stays refunding.
+  step.kind = RefundStep::Kind::unsettled;
+  step.message = "the provider confirmed the refund but it could not be applied (" + step.outcome +
+                 "); the site's admins were alerted";
+  spdlog::error("refund of order {} confirmed by {} as {} but not applied: {}; check it by hand",
+                order.id, order.provider, step.reference, step.outcome);
+  orders_.touch(order.id);
+  return step;
 }
 
-std::int64_t CommerceService::ask_again_for_refunds(int limit) {
+std::int64_t CommerceService::ask_again_for_refunds(
+    int limit, std::chrono::steady_clock::time_point deadline) {
   std::int64_t settled = 0;
   for (const auto& order : orders_.refunding_since(clock_.now_ms() - kReconcileEveryMs, limit)) {
+    if (std::chrono::steady_clock::now() > deadline) break;
     auto provider = this->provider(order.provider);
-    if (!provider) continue;
-    std::int64_t remaining = 0;
-    database_.transact([&](db::Transaction& tx) {
-      remaining = order.price.amount_minor - orders_.refunded_minor(tx, order.id);
-    });
-    // The same refund id as the first request: the provider refunds once, however often asked.
-    const payments::RefundRequest ask{
-        order, {remaining, order.price.currency}, "lore-refund-" + std::to_string(order.id)};
-    payments::RefundResult result;
-    const auto failure = provider->refund(ask, result);
-    if (!failure && result.kind == payments::RefundResult::Kind::succeeded) {
-      apply_refund(order.provider, order, ask, result);
-      ++settled;
-    } else if (!failure && result.kind == payments::RefundResult::Kind::failed) {
-      database_.transact([&](db::Transaction& tx) {
-        orders_.transition(tx, order.id, {"refunding"}, "fulfilled");
-      });
-      spdlog::warn(
-          "refund of order {} refused by {} when asked again: {}; the order is fulfilled "
-          "again",
-          order.id, order.provider, result.message);
-    } else {
-      // Pending at the provider, or it cannot be reached: asked again later.
-      orders_.touch(order.id);
+    if (!provider) {
+      orders_.touch(order.id);  // it waits for its provider; the others go first meanwhile
+      continue;
     }
+    auto amount = orders_.refund_asked(order.id);
+    if (amount <= 0) {
+      // Refunding without a recorded amount (marked by hand): what is left.
+      amount = database_.transact([&](db::Transaction& tx) {
+        return order.price.amount_minor - orders_.refunded_minor(tx, order.id);
+      });
+    }
+    if (ask_for_refund(*provider, order, amount).kind == RefundStep::Kind::settled) ++settled;
   }
   return settled;
 }
@@ -548,9 +600,13 @@ std::int64_t CommerceService::ask_again_for_refunds(int limit) {
 CommerceService::Reconciled CommerceService::reconcile(int limit) {
   Reconciled done;
   const auto now = clock_.now_ms();
-  done.settled += static_cast<int>(ask_again_for_refunds(limit));
+  // Well inside the job's lease, however slow the providers answer: what is left waits for
+  // the next pass (the least recently asked go first).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  done.settled += static_cast<int>(ask_again_for_refunds(limit, deadline));
   for (const auto& order :
        orders_.to_reconcile(now - kReconcileAfterMs, now - kReconcileEveryMs, limit)) {
+    if (std::chrono::steady_clock::now() > deadline) break;
     const bool past_expiry = order.expires_at_ms <= now;
     auto expire = [&] {
       if (database_.transact([&](db::Transaction& tx) {
@@ -577,7 +633,12 @@ CommerceService::Reconciled CommerceService::reconcile(int limit) {
     if (auto failure = provider->query_payment(order, state)) {
       spdlog::warn("order {}: provider {} could not say how its payment stands: {}", order.id,
                    order.provider, failure->error ? failure->error->message : failure->body);
-      orders_.mark_checked(order.id);
+      // Asked again at the next pass; a day past its expiry it expires all the same (money
+      // that still arrives is honoured, as for any expired order).
+      if (order.expires_at_ms + kDayMs <= now)
+        expire();
+      else
+        orders_.mark_checked(order.id);
       continue;
     }
     if (state.kind == payments::PaymentState::Kind::paid) {

@@ -3,6 +3,7 @@
 // granted in the same transaction as the order's payment.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -28,7 +29,8 @@ class CommerceService {
   // provider `name`, to tell a stopped provider (503, retry) from a wrong URL (404).
   CommerceService(sdk::db::Database& database, const sdk::Clock& clock,
                   const ServiceRegistry& services, HookBus& hooks, CatalogService& catalog,
-                  const CommerceConfig& config, std::function<bool(const std::string&)> installed);
+                  Outbox& outbox, const CommerceConfig& config,
+                  std::function<bool(const std::string&)> installed);
 
   OrderStore& orders() noexcept { return orders_; }
   RevenueLedger& ledger() noexcept { return ledger_; }
@@ -74,13 +76,25 @@ class CommerceService {
   sdk::http::Response create_order(const sdk::http::Request& request, bool& ordered);
   std::string settle(sdk::db::Transaction& tx, const std::string& provider,
                      const sdk::payments::PaymentEvent& event);
-  // Applies a refund the provider confirmed to the kernel's request: (its reference, outcome).
-  std::pair<std::string, std::string> apply_refund(const std::string& provider, const Order& order,
-                                                   const sdk::payments::RefundRequest& ask,
-                                                   const sdk::payments::RefundResult& result);
+  struct RefundStep {
+    enum class Kind {
+      settled,    // confirmed and applied: the order is refunded
+      pending,    // the provider confirms later (its `refunded` event)
+      refused,    // nothing went back; the order is fulfilled again
+      unsettled,  // unknown (unreachable) or not applicable: refunding, asked again
+    };
+    Kind kind = Kind::unsettled;
+    std::string reference;
+    std::string outcome;
+    std::string message;
+  };
+  // Asks the provider to refund `amount_minor` of a refunding order (the refund id
+  // lore-refund-<order>) and applies what it answers.
+  RefundStep ask_for_refund(sdk::payments::PaymentProvider& provider, const Order& order,
+                            std::int64_t amount_minor);
   // Orders left refunding (the process died after asking, or the provider's answer is late):
   // the provider is asked again with the same refund id. Returns how many settled.
-  std::int64_t ask_again_for_refunds(int limit);
+  std::int64_t ask_again_for_refunds(int limit, std::chrono::steady_clock::time_point deadline);
   std::string fulfil(sdk::db::Transaction& tx, const std::string& provider, const Order& order);
   std::string settle_refund(sdk::db::Transaction& tx, const std::string& provider,
                             const Order& order, const sdk::payments::PaymentEvent& event);
@@ -90,6 +104,7 @@ class CommerceService {
   const ServiceRegistry& services_;
   HookBus& hooks_;
   CatalogService& catalog_;
+  Outbox& outbox_;
   CommerceConfig config_;
   OrderStore orders_;
   IdempotencyStore keys_;

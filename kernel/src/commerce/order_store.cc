@@ -150,6 +150,27 @@ std::int64_t OrderStore::refunded_minor(db::Transaction& tx, std::int64_t id) {
   return row ? row->get<std::int64_t>("refunded_minor") : 0;
 }
 
+std::int64_t OrderStore::noted_refunds(db::Transaction& tx, std::int64_t id) {
+  // Summed here rather than by SUM(): MySQL's SUM is a DECIMAL, and an order has few refunds.
+  std::int64_t total = 0;
+  for (const auto& row : tx.query("SELECT amount_minor FROM lore_refunds WHERE order_id = ?", {id}))
+    total += row.get<std::int64_t>("amount_minor");
+  return total;
+}
+
+bool OrderStore::begin_refund(db::Transaction& tx, std::int64_t id, std::int64_t asked_minor) {
+  return tx.execute(
+             "UPDATE lore_orders SET status = 'refunding', refund_asked_minor = ?, updated_at = ? "
+             "WHERE id = ? AND status = 'fulfilled'",
+             {asked_minor, clock_.now_ms(), id}) > 0;
+}
+
+std::int64_t OrderStore::refund_asked(std::int64_t id) {
+  auto session = database_.session();
+  auto row = session.query_one("SELECT refund_asked_minor FROM lore_orders WHERE id = ?", {id});
+  return row ? row->get<std::int64_t>("refund_asked_minor") : 0;
+}
+
 void OrderStore::add_refunded(db::Transaction& tx, std::int64_t id, std::int64_t amount_minor) {
   tx.execute(
       "UPDATE lore_orders SET refunded_minor = refunded_minor + ?, updated_at = ? WHERE id = ?",

@@ -58,6 +58,13 @@ class OrderStore {
   std::optional<sdk::payments::Checkout> checkout_of(std::int64_t id);
   // What of the order's money went back so far.
   std::int64_t refunded_minor(sdk::db::Transaction& tx, std::int64_t id);
+  // The refunds recorded for the order (lore_refunds), those before its payment included.
+  std::int64_t noted_refunds(sdk::db::Transaction& tx, std::int64_t id);
+  // fulfilled -> refunding, remembering the amount asked of the provider; false when the order
+  // is not fulfilled (nothing changed).
+  bool begin_refund(sdk::db::Transaction& tx, std::int64_t id, std::int64_t asked_minor);
+  // What the kernel asked the provider to refund while the order is refunding (0: nothing).
+  std::int64_t refund_asked(std::int64_t id);
   void add_refunded(sdk::db::Transaction& tx, std::int64_t id, std::int64_t amount_minor);
   // Records a refund the provider confirmed, by its reference: false (nothing written) when
   // that refund was recorded already (reported twice, or by the kernel's request and again by

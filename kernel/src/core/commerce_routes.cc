@@ -7,6 +7,7 @@
 #include "commerce/commerce_service.h"
 #include "core/kernel.h"
 #include "core/route_input.h"
+#include "events/outbox.h"
 
 namespace lore {
 
@@ -117,6 +118,27 @@ void Kernel::register_commerce_routes() {
                                    {"totals", sums},
                                    {"entries", entries},
                                    {"next_cursor", next_cursor(entries, page)}});
+      });
+
+  Outbox& outbox = *outbox_;
+  add(sh::Method::get, "/api/v1/admin/events",
+      "The outbox: order.paid, order.refunded and entitlement.granted events, oldest first, each "
+      "written by the transaction that made it true; for consumers that must not miss one. "
+      "?cursor= (the last id seen; the answer's next_cursor), ?topic=, ?limit= (1-500, default "
+      "100). Events show once they are 5 s old (see docs/payments.md).",
+      sh::Access::admin, "events:read", [&outbox](const sh::Request& request) {
+        std::vector<sh::FieldError> errors;
+        const auto page = page_of(request, 100, 500, errors);
+        const auto topic = request.query_param("topic").value_or("");
+        if (!topic.empty() && topic != "order.paid" && topic != "order.refunded" &&
+            topic != "entitlement.granted")
+          errors.push_back({"topic", "unknown_topic",
+                            "topic is one of order.paid, order.refunded, entitlement.granted"});
+        if (!errors.empty()) throw sh::invalid_fields(std::move(errors));
+        const auto events = outbox.after(page.after_id, topic, page.limit);
+        // The cursor moves past what was read, even an empty page keeps the one sent.
+        const auto last = events.empty() ? page.after_id : events.back().id;
+        return sh::Response::json({{"events", events}, {"next_cursor", std::to_string(last)}});
       });
 
   add(sh::Method::post, "/api/v1/payments/{provider}/webhook",

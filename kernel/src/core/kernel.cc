@@ -12,6 +12,7 @@
 #include "commerce/commerce_service.h"
 #include "core/clocks.h"
 #include "core/logging.h"
+#include "events/outbox.h"
 #include "http/http_server.h"
 #include "http/openapi.h"
 #include "http/response_cache.h"
@@ -32,6 +33,9 @@ namespace lore {
 namespace sh = sdk::http;
 
 namespace {
+
+// Consumers of the outbox read it continuously; a month covers any outage worth recovering from.
+constexpr std::int64_t kOutboxRetentionMs = 30LL * 24 * 60 * 60 * 1000;
 
 // memory:// (the embedded default) or redis://host[:port][/db]; the URL was validated with
 // the configuration.
@@ -79,12 +83,14 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_,
                                                config_.cache_url.rfind("redis://", 0) == 0, *hooks_,
                                                *services_, config_.auth, named_logger("auth"));
+  outbox_ = std::make_unique<Outbox>(*database_, *clock_);
   catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_,
-                                              config_.catalog.public_cache_ms);
+                                              *outbox_, config_.catalog.public_cache_ms);
   job_store_ = std::make_unique<JobStore>(*database_, *clock_);
   scheduler_ = std::make_unique<JobScheduler>(*job_store_, JobScheduler::Options{});
   commerce_ = std::make_unique<CommerceService>(*database_, *clock_, *services_, *hooks_, *catalog_,
-                                                config_.commerce, [this](const std::string& name) {
+                                                *outbox_, config_.commerce,
+                                                [this](const std::string& name) {
                                                   if (!plugins_) return false;
                                                   for (const auto& plugin : plugins_->status())
                                                     for (const auto& provided : plugin.provides)
@@ -266,7 +272,13 @@ void Kernel::schedule_kernel_jobs() {
     const auto pruned = commerce.keys().prune(clock.now_ms() - key_lifetime_ms);
     if (pruned > 0) spdlog::info("forgot {} idempotency keys older than a day", pruned);
   });
+  Outbox& outbox = *outbox_;
+  scheduler_->handle("outbox.prune", [&outbox, &clock](const Job&) {
+    const auto pruned = outbox.prune(clock.now_ms() - kOutboxRetentionMs);
+    if (pruned > 0) spdlog::info("forgot {} outbox events older than 30 days", pruned);
+  });
   job_store_->ensure_recurring("orders.reconcile", kMinute);
+  job_store_->ensure_recurring("outbox.prune", 24 * 60 * kMinute);
   job_store_->ensure_recurring("idempotency.prune", 60 * kMinute);
 }
 

@@ -30,6 +30,7 @@ class AccountService;
 class CatalogService;
 class CommerceService;
 class JobScheduler;
+class Outbox;
 class JobStore;
 class ConnectionPool;
 class PooledDatabase;
@@ -84,6 +85,7 @@ class Kernel {
   CommerceService& commerce() noexcept { return *commerce_; }
   JobScheduler& jobs() noexcept { return *scheduler_; }
   JobStore& job_store() noexcept { return *job_store_; }
+  Outbox& outbox() noexcept { return *outbox_; }
   // Turns a plugin on or off at run time and remembers it in the database (lore_plugin_switches),
   // above what the configuration says, until the switch is changed again. Throws
   // sdk::http::Error(404) for a plugin nobody has heard of.
@@ -143,6 +145,7 @@ class Kernel {
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<CatalogService> catalog_;
   std::unique_ptr<CommerceService> commerce_;
+  std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<JobStore> job_store_;
   std::unique_ptr<JobScheduler> scheduler_;
   std::unique_ptr<PluginSwitches> switches_;

@@ -33,20 +33,22 @@ void JobScheduler::handle(const std::string& kind, Handler handler) {
 
 int JobScheduler::run_due() {
   int succeeded = 0;
-  for (const auto& job : store_.lease_due(owner_, options_.lease_ms, options_.batch)) {
-    const auto handler = handlers_.find(job.kind);
+  std::vector<std::string> kinds;
+  for (const auto& [kind, handler] : handlers_) kinds.push_back(kind);
+  // One job leased at a time, just before it runs: a lease never runs out while its job waits
+  // behind others.
+  for (int n = 0; n < options_.batch; ++n) {
+    const auto leased = store_.lease_next(owner_, options_.lease_ms, kinds);
+    if (!leased) break;
+    const auto& job = *leased;
     std::string error;
-    if (handler == handlers_.end()) {
-      error = "no handler for job kind '" + job.kind + "' in this process";
-    } else {
-      try {
-        handler->second(job);
-      } catch (const std::exception& e) {
-        error = e.what();
-        if (error.empty()) error = "failed";
-      } catch (...) {
-        error = "failed with an unknown exception";
-      }
+    try {
+      handlers_.at(job.kind)(job);
+    } catch (const std::exception& e) {
+      error = e.what();
+      if (error.empty()) error = "failed";
+    } catch (...) {
+      error = "failed with an unknown exception";
     }
     if (error.empty()) {
       if (store_.succeeded(job, owner_))

@@ -23,7 +23,7 @@ class JobScheduler {
   struct Options {
     std::int64_t poll_ms = 1000;
     // How long a run may take before another process presumes this one dead and takes the job
-    // over. Handlers work in bounded batches well inside it.
+    // over. Handlers bound their work well inside it (reconciliation stops after a minute).
     std::int64_t lease_ms = 5 * 60 * 1000;
     int batch = 16;  // jobs leased per pass
   };
@@ -33,8 +33,8 @@ class JobScheduler {
   JobScheduler(const JobScheduler&) = delete;
   JobScheduler& operator=(const JobScheduler&) = delete;
 
-  // Registers the handler of a kind (before start()). A leased job of a kind nobody handles
-  // fails its run, so that a process without the handler does not lose it.
+  // Registers the handler of a kind (before start()). Only jobs of kinds with a handler are
+  // leased: a process without one leaves those jobs to processes that have it.
   void handle(const std::string& kind, Handler handler);
   // One pass: leases what is due and runs it, in this thread. Returns the runs that succeeded.
   int run_due();

@@ -58,34 +58,43 @@ bool JobStore::enqueue(db::Transaction& tx, const NewJob& job) {
 
 void JobStore::ensure_recurring(const std::string& kind, std::int64_t interval_ms) {
   const auto now = clock_.now_ms();
-  database_.transact([&](db::Transaction& tx) {
-    if (tx.try_insert(
-            "INSERT INTO lore_jobs (kind, job_key, payload, status, run_at, interval_ms, attempts, "
-            "max_attempts, lease_owner, lease_until, last_error, created_at, updated_at) VALUES "
-            "(?, 'recurring', '', 'ready', ?, ?, 0, 0, '', 0, '', ?, ?)",
-            {kind, now, interval_ms, now, now}))
-      return;
-    tx.execute(
-        "UPDATE lore_jobs SET interval_ms = ?, updated_at = ? WHERE kind = ? AND job_key = "
-        "'recurring' AND interval_ms <> ?",
-        {interval_ms, now, kind, interval_ms});
+  // Two statements, each its own transaction: an INSERT that finds the key taken keeps a
+  // shared lock on InnoDB until its transaction ends, and an UPDATE of the row in the same
+  // transaction by two starting processes would deadlock.
+  const bool created = database_.transact([&](db::Transaction& tx) {
+    return tx.try_insert(
+        "INSERT INTO lore_jobs (kind, job_key, payload, status, run_at, interval_ms, attempts, "
+        "max_attempts, lease_owner, lease_until, last_error, created_at, updated_at) VALUES "
+        "(?, 'recurring', '', 'ready', ?, ?, 0, 0, '', 0, '', ?, ?)",
+        {kind, now, interval_ms, now, now});
   });
+  if (created) return;
+  database_.session().execute(
+      "UPDATE lore_jobs SET interval_ms = ?, updated_at = ? WHERE kind = ? AND job_key = "
+      "'recurring' AND interval_ms <> ?",
+      {interval_ms, now, kind, interval_ms});
 }
 
-std::vector<Job> JobStore::lease_due(const std::string& owner, std::int64_t lease_ms, int limit) {
+std::optional<Job> JobStore::lease_next(const std::string& owner, std::int64_t lease_ms,
+                                        const std::vector<std::string>& kinds) {
+  if (kinds.empty()) return std::nullopt;
   const auto now = clock_.now_ms();
+  std::string in = "?";
+  for (std::size_t i = 1; i < kinds.size(); ++i) in += ", ?";
+  // A few candidates, in case another process takes the first between the SELECT and the
+  // UPDATE: only the UPDATE that changed the row owns the job.
+  std::vector<db::Value> params{now, now};
+  for (const auto& kind : kinds) params.emplace_back(kind);
   std::vector<std::int64_t> candidates;
   {
     auto session = database_.session();
-    for (const auto& row : session.query(std::string("SELECT id FROM lore_jobs WHERE ") + kDue +
-                                             " ORDER BY run_at, id LIMIT " + std::to_string(limit),
-                                         {now, now}))
+    for (const auto& row :
+         session.query(std::string("SELECT id FROM lore_jobs WHERE ") + kDue + " AND kind IN (" +
+                           in + ") ORDER BY run_at, id LIMIT 4",
+                       params))
       candidates.push_back(row.get<std::int64_t>("id"));
   }
-  std::vector<Job> leased;
   for (const auto id : candidates) {
-    // Another process may have leased it since the SELECT: the condition is checked again, and
-    // only the UPDATE that changed the row owns the job.
     auto job = database_.transact([&](db::Transaction& tx) -> std::optional<Job> {
       if (tx.execute(std::string("UPDATE lore_jobs SET status = 'running', lease_owner = ?, "
                                  "lease_until = ?, attempts = attempts + 1, updated_at = ? "
@@ -97,9 +106,9 @@ std::vector<Job> JobStore::lease_due(const std::string& owner, std::int64_t leas
           tx.query_one(std::string("SELECT ") + kColumns + " FROM lore_jobs WHERE id = ?", {id});
       return row ? std::optional(job_of(*row)) : std::nullopt;
     });
-    if (job) leased.push_back(std::move(*job));
+    if (job) return job;
   }
-  return leased;
+  return std::nullopt;
 }
 
 bool JobStore::succeeded(const Job& job, const std::string& owner) {

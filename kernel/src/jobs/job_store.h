@@ -48,9 +48,11 @@ class JobStore {
   // an existing one keeps its schedule and takes the new interval.
   void ensure_recurring(const std::string& kind, std::int64_t interval_ms);
 
-  // Leases up to `limit` due jobs (ready with run_at passed, or running with an expired lease)
-  // to `owner` for `lease_ms`; each lease counts as an attempt.
-  std::vector<Job> lease_due(const std::string& owner, std::int64_t lease_ms, int limit);
+  // Leases the most overdue job of one of `kinds` (ready with run_at passed, or running with an
+  // expired lease) to `owner` for `lease_ms`; the lease counts as an attempt. Only kinds the
+  // caller can run: a process without a kind's handler leaves its jobs to the others.
+  std::optional<Job> lease_next(const std::string& owner, std::int64_t lease_ms,
+                                const std::vector<std::string>& kinds);
   // Ends a leased run. False when the lease was lost meanwhile (it expired and another process
   // took the job): nothing changes, that process's run decides.
   bool succeeded(const Job& job, const std::string& owner);

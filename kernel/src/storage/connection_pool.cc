@@ -252,6 +252,12 @@ void ConnectionPool::prepare_session(PooledSession& slot) {
   sql << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
          "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'";
   sql << "SET SESSION time_zone = '+00:00'";
+  // READ COMMITTED, not InnoDB's REPEATABLE READ: a transaction that waits for a row lock must
+  // then read what committed while it waited (REPEATABLE READ would keep showing its first
+  // snapshot to plain SELECTs: an order's refunds or an earlier event missed after the wait),
+  // and no gap locks, which deadlocked concurrent first inserts of different keys. Every
+  // decision that must not race takes its row lock (FOR UPDATE) or is a conditional UPDATE.
+  sql << "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
   if (mariadb)
     sql << "SET SESSION max_statement_time = " +
                std::to_string(options_.statement_timeout.count() / 1000.0);
