@@ -270,6 +270,29 @@ TEST_P(Commerce, AKeyWhoseFirstRequestDiedIsTakenOverAfterAMinute) {
   EXPECT_EQ(replay.raw.body, taken.raw.body);
 }
 
+TEST_P(Commerce, ARequestTakenOverCannotStoreItsAnswerOverTheNewOwners) {
+  auto& keys = kernel_->commerce().keys();
+  const auto user = ids_.at("bob");
+  const auto first = keys.claim(user, "test route", "k", "fingerprint");
+  ASSERT_FALSE(first.answer);
+  ASSERT_FALSE(first.owner.empty());
+  EXPECT_TRUE(keys.claim(user, "test route", "k", "fingerprint").answer) << "409 while it runs";
+  clock_.advance(std::chrono::seconds(61));
+  const auto second = keys.claim(user, "test route", "k", "fingerprint");
+  ASSERT_FALSE(second.answer) << "the first request is presumed dead: taken over";
+  EXPECT_NE(second.owner, first.owner);
+  // The first request was only slow: its late answer is not stored, nor can it release the key.
+  keys.release(user, "test route", "k", first.owner);
+  EXPECT_FALSE(keys.finish(user, "test route", "k", first.owner,
+                           sdk::http::Response::json({{"from", "first"}}, 201)));
+  EXPECT_TRUE(keys.finish(user, "test route", "k", second.owner,
+                          sdk::http::Response::json({{"from", "second"}}, 201)));
+  const auto replay = keys.claim(user, "test route", "k", "fingerprint");
+  ASSERT_TRUE(replay.answer);
+  EXPECT_EQ(replay.answer->status, 201);
+  EXPECT_THAT(replay.answer->body, HasSubstr("second"));
+}
+
 TEST_P(Commerce, AStoppedProviderMakesItsWebhooksWait) {
   auto placed = Order("bob", "k", {{"course_id", paid_course_}, {"provider", "sandbox"}});
   ASSERT_EQ(placed.status, 201);

@@ -125,10 +125,16 @@ sh::Response CommerceService::place_order(const sh::Request& request) {
     // Refused before an order existed (bad input, nothing to sell, a database outage): the
     // client may fix the request and send it again with the same key. Once an order exists the
     // claim stays: a retry after it goes stale finds that same order.
-    if (!ordered) keys_.release(user_id, kOrdersRoute, *key);
+    if (!ordered) keys_.release(user_id, kOrdersRoute, *key, claim.owner);
     throw;
   }
-  keys_.finish(user_id, kOrdersRoute, *key, response);
+  if (!keys_.finish(user_id, kOrdersRoute, *key, claim.owner, response))
+    // Taken over by a retry meanwhile (this request outlived the claim timeout): that retry's
+    // answer is the key's. Both found the same order (one open order per buyer and course).
+    spdlog::warn(
+        "idempotency key of user {} was taken over while its request ran; the "
+        "retry's answer is kept",
+        user_id);
   return response;
 }
 

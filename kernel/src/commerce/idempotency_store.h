@@ -24,17 +24,21 @@ class IdempotencyStore {
   struct Claim {
     // Set when the request must not run: the stored answer (a replay), or the 409/422.
     std::optional<sdk::http::Response> answer;
+    // Otherwise the request holds the key under this token until it finishes or releases it.
+    std::string owner;
   };
   // Claims `key` for this request (`fingerprint`: a digest of its body; the route is part of
   // the key).
   Claim claim(std::int64_t user_id, const std::string& route, const std::string& key,
               const std::string& fingerprint);
-  // Stores the answer of the request that claimed the key.
-  void finish(std::int64_t user_id, const std::string& route, const std::string& key,
-              const sdk::http::Response& response);
+  // Stores the answer of the request that claimed the key. False when the claim was taken over
+  // meanwhile (the request ran past the claim timeout): the newer request's answer stands.
+  bool finish(std::int64_t user_id, const std::string& route, const std::string& key,
+              const std::string& owner, const sdk::http::Response& response);
   // Forgets a claim whose request failed before doing anything (e.g. invalid input), so the
   // client may fix the body and send it again with the same key.
-  void release(std::int64_t user_id, const std::string& route, const std::string& key);
+  void release(std::int64_t user_id, const std::string& route, const std::string& key,
+               const std::string& owner);
 
   // Forgets keys older than `before_ms` (a retry that late is a new purchase). Returns how many.
   std::int64_t prune(std::int64_t before_ms);
