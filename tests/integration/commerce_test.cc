@@ -684,7 +684,7 @@ TEST_P(Commerce, ARefundLeftUnconfirmedIsAskedForAgain) {
   }));
   clock_.advance(std::chrono::minutes(1));
   kernel_->jobs().run_due();
-  EXPECT_EQ(Status(order), "refunding") << "not before five minutes";
+  EXPECT_EQ(Status(order), "refunding") << "not before two minutes";
   clock_.advance(std::chrono::minutes(5));
   kernel_->jobs().run_due();
   EXPECT_EQ(Status(order), "refunded");

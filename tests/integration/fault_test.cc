@@ -220,7 +220,9 @@ TEST(Fault, PoolExhaustionAnswers503WithinTheLeaseTimeout) {
   EXPECT_EQ(refused.json()["error"]["code"], "database_unavailable");
   EXPECT_GE(took, 250ms);
   EXPECT_LT(took, 1500ms);
-  EXPECT_EQ(metric(lore.port, "lore_db_lease_timeouts_total"), 1);
+  // At least this request's: the job scheduler's thread (lore serve) may have waited for the
+  // only connection at the same moment.
+  EXPECT_GE(metric(lore.port, "lore_db_lease_timeouts_total"), 1);
 
   holder.join();
   auto after = http("GET", lore.url("/api/v1/flaky/db-read"));

@@ -5,61 +5,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <random>
 #include <thread>
 
-#include "support/http_client.h"
-#include "support/lore_process.h"
-#include "support/test_config.h"
-#include "support/test_database.h"
+#include "support/shop_server.h"
 
 namespace lore::test {
 namespace {
 
 using ::testing::HasSubstr;
 
-constexpr const char* kSecret = "end-to-end-webhook-secret-0123456789";
-
-class PurchaseEndToEnd : public ::testing::Test {
+class PurchaseEndToEnd : public ShopServer {
  protected:
-  void SetUp() override {
-    db_ = TestDatabase::mysql();
-    if (!db_) GTEST_SKIP() << "LORE_TEST_MYSQL_URL is not set (make test sets it)";
-    port_ = free_port();
-    const std::string plugins =
-        "  auth-password: { enabled: true }\n"
-        "  course-basic: { enabled: true }\n"
-        "  pay-sandbox:\n    settings:\n      webhook_url: \"" +
-        url("/api/v1/payments/sandbox/webhook") + "\"\n      webhook_secret: \"" + kSecret + "\"\n";
-    config_ = dir_.write("lore.yaml", kernel_yaml(port_, plugins, db_->yaml()));
-    lore_ = std::make_unique<LoreProcess>(std::vector<std::string>{"serve", "-c", config_.string()},
-                                          dir_.path() / "lore.log");
-    ASSERT_TRUE(lore_->wait_healthy(port_)) << lore_->log();
-  }
-  void TearDown() override {
-    if (lore_ && lore_->running()) {
-      lore_->signal(SIGTERM);
-      EXPECT_EQ(lore_->wait_exit(), 0) << lore_->log();
-    }
-  }
-
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  HttpResult call(const std::string& method, const std::string& path, const std::string& token,
-                  const nlohmann::json& body = nullptr,
-                  std::map<std::string, std::string> headers = {}) {
-    headers["Content-Type"] = "application/json";
-    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
-    return http(method, url(path), body.is_null() ? std::string() : body.dump(), headers);
-  }
-
-  std::optional<TestDatabase> db_;
-  TempDir dir_;
-  std::uint16_t port_ = 0;
-  std::filesystem::path config_;
-  std::unique_ptr<LoreProcess> lore_;
+  void SetUp() override { StartShop(); }
 };
 
 TEST_F(PurchaseEndToEnd, RegisterBuyReadRefundAndTheLedgerIsBackAtZero) {

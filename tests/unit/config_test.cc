@@ -230,6 +230,14 @@ TEST(KernelConfig, CommerceFeeLifetimesAndRefundWindow) {
               ElementsAre(HasSubstr("commerce.platform_fee_percent: expected a number")));
   EXPECT_THAT(Problems("commerce:\n  order_lifetime_minutes: 0\n"),
               ElementsAre(HasSubstr("lore.yaml:2:27: commerce.order_lifetime_minutes")));
+  const auto reconcile =
+      Parse("commerce:\n  reconcile_interval_s: 2\n  reconcile_after_s: 5\n").commerce;
+  EXPECT_EQ(reconcile.reconcile_interval_ms, 2000);
+  EXPECT_EQ(reconcile.reconcile_after_ms, 5000);
+  EXPECT_EQ(defaults.reconcile_interval_ms, 60000);
+  EXPECT_EQ(defaults.reconcile_after_ms, 120000);
+  EXPECT_THAT(Problems("commerce:\n  reconcile_interval_s: 0\n"),
+              ElementsAre(HasSubstr("commerce.reconcile_interval_s")));
   EXPECT_THAT(Problems("commerce:\n  refund_window: 7\n"),
               ElementsAre(HasSubstr("commerce.refund_window: unknown key; expected one of: "
                                     "platform_fee_percent, order_lifetime_minutes")));

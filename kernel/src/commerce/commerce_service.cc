@@ -22,9 +22,6 @@ namespace {
 
 constexpr const char* kOrdersRoute = "POST /api/v1/orders";
 constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
-// A checkout this old without a webhook is asked about; each order at most this often.
-constexpr std::int64_t kReconcileAfterMs = 2 * 60 * 1000;
-constexpr std::int64_t kReconcileEveryMs = 5 * 60 * 1000;
 // An order whose provider stays stopped this long past its expiry expires without asking.
 constexpr std::int64_t kProviderWaitMs = 7 * kDayMs;
 
@@ -584,7 +581,8 @@ CommerceService::RefundStep CommerceService::ask_for_refund(payments::PaymentPro
 std::int64_t CommerceService::ask_again_for_refunds(
     int limit, std::chrono::steady_clock::time_point deadline) {
   std::int64_t settled = 0;
-  for (const auto& order : orders_.refunding_since(clock_.now_ms() - kReconcileEveryMs, limit)) {
+  for (const auto& order :
+       orders_.refunding_since(clock_.now_ms() - config_.reconcile_after_ms, limit)) {
     if (std::chrono::steady_clock::now() > deadline) break;
     auto provider = this->provider(order.provider);
     if (!provider) {
@@ -610,8 +608,8 @@ CommerceService::Reconciled CommerceService::reconcile(int limit) {
   // the next pass (the least recently asked go first).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   done.settled += static_cast<int>(ask_again_for_refunds(limit, deadline));
-  for (const auto& order :
-       orders_.to_reconcile(now - kReconcileAfterMs, now - kReconcileEveryMs, limit)) {
+  for (const auto& order : orders_.to_reconcile(now - config_.reconcile_after_ms,
+                                                now - config_.reconcile_after_ms, limit)) {
     if (std::chrono::steady_clock::now() > deadline) break;
     const bool past_expiry = order.expires_at_ms <= now;
     auto expire = [&] {

@@ -140,7 +140,7 @@ void read_auth(const YAML::Node& node, YamlChecker& c, AuthConfig& a) {
 void read_commerce(const YAML::Node& node, YamlChecker& c, CommerceConfig& m) {
   if (!c.map(node, "commerce",
              {"platform_fee_percent", "order_lifetime_minutes", "claim_timeout_ms",
-              "refund_window_days"}))
+              "refund_window_days", "reconcile_interval_s", "reconcile_after_s"}))
     return;
   if (auto n = node["platform_fee_percent"]) {
     if (auto v = c.number(n, "commerce.platform_fee_percent")) {
@@ -166,6 +166,14 @@ void read_commerce(const YAML::Node& node, YamlChecker& c, CommerceConfig& m) {
   }
   if (auto n = node["refund_window_days"]) {
     if (auto v = c.integer(n, "commerce.refund_window_days", 0, 3650)) m.refund_window_days = *v;
+  }
+  if (auto n = node["reconcile_interval_s"]) {
+    if (auto v = c.integer(n, "commerce.reconcile_interval_s", 1, 3600))
+      m.reconcile_interval_ms = *v * 1000;
+  }
+  if (auto n = node["reconcile_after_s"]) {
+    if (auto v = c.integer(n, "commerce.reconcile_after_s", 1, 86400))
+      m.reconcile_after_ms = *v * 1000;
   }
 }
 

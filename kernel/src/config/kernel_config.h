@@ -74,6 +74,10 @@ struct CommerceConfig {
   std::int64_t claim_timeout_ms = 60 * 1000;
   // How long after the purchase a buyer may ask for a refund themselves; 0: admins only.
   std::int64_t refund_window_days = 7;
+  // Reconciliation: how often it runs, and how long a checkout (or a refund) goes without news
+  // before its provider is asked.
+  std::int64_t reconcile_interval_ms = 60 * 1000;
+  std::int64_t reconcile_after_ms = 2 * 60 * 1000;
 
   bool operator==(const CommerceConfig&) const = default;
 };

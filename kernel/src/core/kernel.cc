@@ -277,7 +277,7 @@ void Kernel::schedule_kernel_jobs() {
     const auto pruned = outbox.prune(clock.now_ms() - kOutboxRetentionMs);
     if (pruned > 0) spdlog::info("forgot {} outbox events older than 30 days", pruned);
   });
-  job_store_->ensure_recurring("orders.reconcile", kMinute);
+  job_store_->ensure_recurring("orders.reconcile", config_.commerce.reconcile_interval_ms);
   job_store_->ensure_recurring("outbox.prune", 24 * 60 * kMinute);
   job_store_->ensure_recurring("idempotency.prune", 60 * kMinute);
 }
