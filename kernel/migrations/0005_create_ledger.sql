@@ -1,15 +1,14 @@
 -- Refunds and the revenue ledger (issue 6).
 
--- What of an order's money went back so far (refunds can come in parts); the order is
--- refunded when it reaches amount_minor. status gains 'refunding': a refund asked of the
--- provider and not yet confirmed (the buyer keeps the course until it is).
-ALTER TABLE lore_orders ADD COLUMN refunded_minor BIGINT NOT NULL DEFAULT 0;
--- While refunding: the amount the kernel asked the provider for (refund id lore-refund-<order>),
+-- status gains 'refunding': a refund asked of the provider and not yet confirmed (the buyer
+-- keeps the course until it is). While refunding: the amount the kernel asked the provider for (refund id lore-refund-<order>),
 -- asked again with the same id and amount until the provider answers.
 ALTER TABLE lore_orders ADD COLUMN refund_asked_minor BIGINT NOT NULL DEFAULT 0;
 
--- Each refund the provider confirmed (before the payment too), once: a refund confirmed by the kernel's own request and
--- reported again by a webhook (under another event id) is the same provider_ref.
+-- Each refund the provider confirmed (before the payment too), once: a refund confirmed by the
+-- kernel's own request and reported again by a webhook (under another event id) is the same
+-- provider_ref. What of an order went back so far is their sum (refunds come in parts); the
+-- order is refunded when it reaches amount_minor.
 CREATE TABLE lore_refunds (
   provider VARCHAR(64) NOT NULL,
   provider_ref VARCHAR(300) NOT NULL,

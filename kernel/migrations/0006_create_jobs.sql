@@ -25,7 +25,3 @@ CREATE TABLE lore_jobs (
 ) {{table_options}};
 CREATE UNIQUE INDEX lore_jobs_once ON lore_jobs (kind, job_key);
 CREATE INDEX lore_jobs_due ON lore_jobs (status, run_at);
-
--- When reconciliation last asked the provider about a pending order (0: never), so each is
--- asked again only after a pause.
-ALTER TABLE lore_orders ADD COLUMN checked_at {{time}} NOT NULL DEFAULT 0;

@@ -364,7 +364,7 @@ TEST_P(Commerce, RefundsFollowTheMoney) {
   EXPECT_EQ(by_event["evt_r4"], "already_refunded");
   // Both orders' money came and went: every account is back to zero, through journals of
   // three entries each (payment, refund before fulfilment; payment, two refunds).
-  EXPECT_EQ(kernel_->commerce().ledger().entries(0, 100).size(), 15u);
+  EXPECT_EQ(kernel_->commerce().ledger().entries(std::nullopt, 0, 100).size(), 15u);
   const auto balances = kernel_->commerce().ledger().balances();
   EXPECT_EQ(balances.size(), 3u);
   for (const auto& balance : balances) EXPECT_EQ(balance.balance_minor, 0) << balance.account;
@@ -562,7 +562,7 @@ TEST_P(Commerce, APartlyRefundedOrderRefundsWhatRemains) {
   EXPECT_EQ(refunded.body["refund"]["amount_minor"], 9800);
   EXPECT_EQ(Status(order), "refunded");
   std::map<std::string, std::vector<std::int64_t>> by_account;
-  for (const auto& e : kernel_->commerce().ledger().entries(0, 100))
+  for (const auto& e : kernel_->commerce().ledger().entries(std::nullopt, 0, 100))
     by_account[e.account].push_back(e.amount_minor);
   // Newest first: the rest, the part, the payment.
   EXPECT_EQ(by_account["platform:fees"], (std::vector<std::int64_t>{980, 10, -990}));
@@ -690,7 +690,7 @@ TEST_P(Commerce, ARefundLeftUnconfirmedIsAskedForAgain) {
   EXPECT_EQ(Status(order), "refunded");
   EXPECT_EQ(ItemStatus("bob"), 403);
   ASSERT_EQ(refunds_.size(), 1u);
-  EXPECT_EQ(kernel_->commerce().ledger().entries(0, 100).size(), 6u);
+  EXPECT_EQ(kernel_->commerce().ledger().entries(std::nullopt, 0, 100).size(), 6u);
   for (const auto& balance : kernel_->commerce().ledger().balances())
     EXPECT_EQ(balance.balance_minor, 0) << balance.account;
 }
@@ -745,6 +745,27 @@ TEST_P(Commerce, TheOutboxRecordsWhatCommittedForConsumersThatMustNotMissIt) {
   clock_.advance(std::chrono::hours(24 * 31));  // (the admin's session is gone by then too)
   kernel_->jobs().run_due();
   EXPECT_EQ(kernel_->outbox().after(0, "", 100).size(), 0u);
+}
+
+TEST_P(Commerce, ARefundTheProviderRefusesLeavesTheOrderAsItWas) {
+  kernel_->jobs().run_due();
+  const auto order = Bought("bob", "k1");
+  const auto fulfilled_at = kernel_->commerce().orders().fulfilled_at(order);
+  ASSERT_TRUE(fulfilled_at);
+  // A refund claimed for more than was paid (as if the order's amount had been asked wrongly):
+  // the sandbox refuses it when reconciliation asks again.
+  ASSERT_TRUE(kernel_->database().transact([&](sdk::db::Transaction& tx) {
+    return kernel_->commerce().orders().begin_refund(tx, order, 99999);
+  }));
+  clock_.advance(std::chrono::minutes(3));
+  kernel_->jobs().run_due();
+  EXPECT_EQ(Status(order), "fulfilled") << "nothing went back";
+  EXPECT_EQ(kernel_->commerce().orders().fulfilled_at(order), fulfilled_at)
+      << "the refund window does not start again";
+  EXPECT_EQ(ItemStatus("bob"), 200);
+  EXPECT_TRUE(refunds_.empty());
+  EXPECT_EQ(kernel_->commerce().ledger().entries(std::nullopt, 0, 100).size(), 3u)
+      << "the payment's journal only";
 }
 
 INSTANTIATE_TEST_SUITE_P(, Commerce, ::testing::Values(Dialect::sqlite, Dialect::mysql),

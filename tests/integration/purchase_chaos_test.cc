@@ -257,6 +257,7 @@ TEST_F(PurchaseChaos, AThousandPurchasesThroughFaultsAndAKillEachPaidExactlyOnce
   EXPECT_EQ(ledger_sum, 0);
   EXPECT_EQ(provider_balance, paid_amounts) << "each payment's money counted once";
   EXPECT_GT(stale, 0);
+  EXPECT_GT(bad_signatures, 0u) << "5% of over a thousand deliveries were sent badly signed";
   EXPECT_GT(duplicates + already_paid, 0u);
 }
 

@@ -18,6 +18,12 @@ using ::testing::Not;
 // rewrite_placeholders
 // ---------------------------------------------------------------------------------------------
 
+TEST(SqlPlaceholders, ListsOnePerValue) {
+  EXPECT_EQ(sql_placeholders(0), "");
+  EXPECT_EQ(sql_placeholders(1), "?");
+  EXPECT_EQ(sql_placeholders(3), "?, ?, ?");
+}
+
 TEST(SqlTextRewrite, NumbersEachPlaceholderInOrder) {
   const auto out = rewrite_placeholders("SELECT a FROM t WHERE b = ? AND c IN (?, ?)");
   EXPECT_EQ(out.text, "SELECT a FROM t WHERE b = :p1 AND c IN (:p2, :p3)");

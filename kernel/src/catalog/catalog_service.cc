@@ -374,15 +374,12 @@ std::pair<Entitlement, bool> CatalogService::grant(const Grant& grant) {
 std::pair<Entitlement, bool> CatalogService::grant(db::Transaction& tx, const Grant& grant,
                                                    std::int64_t order_id) {
   auto result = entitlements_.grant(tx, grant);
+  // The count of learners (and the popular order) moves.
+  tx.after_commit(
+      [this, course_id = result.first.course_id] { public_answers_->invalidate(course_id); });
   if (result.second)
-    outbox_.add(tx, "entitlement.granted", result.first.id,
-                {{"entitlement", result.first}, {"order_id", order_id}});
-  tx.after_commit([this, entitlement = result.first, granted = result.second, order_id] {
-    // The count of learners (and the popular order) moves.
-    public_answers_->invalidate(entitlement.course_id);
-    if (granted)
-      hooks_.fire(sdk::hooks::entitlement_granted, sdk::EntitlementGranted{entitlement, order_id});
-  });
+    outbox_.publish(tx, sdk::hooks::entitlement_granted, result.first.id,
+                    sdk::EntitlementGranted{result.first, order_id});
   return result;
 }
 

@@ -5,6 +5,7 @@
 
 #include "lore/sdk/http.h"
 #include "lore/sdk/text.h"
+#include "storage/sql_text.h"
 
 namespace lore {
 
@@ -38,12 +39,9 @@ template <class Reader>
 void load_tags(Reader& reader, std::vector<Course>& courses) {
   if (courses.empty()) return;
   std::string sql = "SELECT course_id, tag FROM lore_course_tags WHERE course_id IN (";
+  sql += sql_placeholders(courses.size()) + ") ORDER BY course_id, tag";
   std::vector<db::Value> ids;
-  for (const auto& c : courses) {
-    sql += ids.empty() ? "?" : ", ?";
-    ids.emplace_back(c.id);
-  }
-  sql += ") ORDER BY course_id, tag";
+  for (const auto& c : courses) ids.emplace_back(c.id);
   for (const auto& row : reader.query(sql, ids)) {
     const auto id = row.template get<std::int64_t>("course_id");
     for (auto& c : courses)
@@ -187,11 +185,8 @@ std::pair<Course, bool> CourseStore::transition(db::Transaction& tx, std::int64_
   }
   sql += " WHERE id = ? AND status IN (";
   params.emplace_back(id);
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    sql += i == 0 ? "?" : ", ?";
-    params.emplace_back(from[i]);
-  }
-  sql += ")";
+  sql += sql_placeholders(from.size()) + ")";
+  for (const auto& state : from) params.emplace_back(state);
   const bool moved = tx.execute(sql, params) > 0;
   auto course = load_one(tx, "c.id", id);
   if (!course) throw sh::Error(404, "not_found", "no such course");
@@ -216,12 +211,8 @@ CoursePage CourseStore::list(const CourseQuery& q) {
   const auto spec = spec_of(q.sort);
   std::string sql = std::string("SELECT ") + kColumns + ", c.learners FROM lore_courses c WHERE ";
   std::vector<db::Value> params;
-  sql += "c.status IN (";
-  for (std::size_t i = 0; i < q.statuses.size(); ++i) {
-    sql += i == 0 ? "?" : ", ?";
-    params.emplace_back(q.statuses[i]);
-  }
-  sql += ")";
+  sql += "c.status IN (" + sql_placeholders(q.statuses.size()) + ")";
+  for (const auto& status : q.statuses) params.emplace_back(status);
   if (!q.type.empty()) {
     sql += " AND c.type = ?";
     params.emplace_back(q.type);

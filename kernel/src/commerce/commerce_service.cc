@@ -68,14 +68,12 @@ sh::Response rendered(sh::Response response, const std::string& request_id) {
 }  // namespace
 
 CommerceService::CommerceService(db::Database& database, const sdk::Clock& clock,
-                                 const ServiceRegistry& services, HookBus& hooks,
-                                 CatalogService& catalog, Outbox& outbox,
-                                 const CommerceConfig& config,
+                                 const ServiceRegistry& services, CatalogService& catalog,
+                                 Outbox& outbox, const CommerceConfig& config,
                                  std::function<bool(const std::string&)> installed)
     : database_(database),
       clock_(clock),
       services_(services),
-      hooks_(hooks),
       catalog_(catalog),
       outbox_(outbox),
       config_(config),
@@ -174,9 +172,7 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
                                             "free", "fulfilled", clock_.now_ms()});
       auto granted =
           catalog_.grant(tx, {buyer.user_id, course_id, "purchase", 0, 0}, free_order.id);
-      outbox_.add(tx, "order.paid", free_order.id, {{"order", free_order}});
-      tx.after_commit(
-          [this, free_order] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{free_order}); });
+      outbox_.publish(tx, sdk::hooks::order_paid, free_order.id, sdk::OrderPaid{free_order});
       return std::pair{free_order, granted.first};
     });
     return sh::Response::json(
@@ -353,26 +349,23 @@ std::string CommerceService::settle(db::Transaction& tx, const std::string& prov
                        event.provider_ref != order->provider_ref
                    ? "paid_twice"
                    : "already_paid";
-      return fulfil(tx, provider, *order);
+      return fulfil(tx, *order);
     case Kind::refunded: return settle_refund(tx, provider, *order, event);
     case Kind::other: break;
   }
   return "ignored";
 }
 
-std::string CommerceService::fulfil(db::Transaction& tx, const std::string& provider,
-                                    const Order& order) {
-  (void)provider;
+std::string CommerceService::fulfil(db::Transaction& tx, const Order& order) {
   // Refunds the provider reported before the payment (deliveries come in any order) were
   // recorded then; the ledger shows the money coming and going.
-  const auto early = orders_.noted_refunds(tx, order.id);
+  const auto early = orders_.refunded(tx, order.id);
   if (early >= order.price.amount_minor) {
     // All of it went back: the course is not given.
     if (!orders_.transition(tx, order.id, {"paid"}, "refunded"))
       throw db::Error(db::ErrorKind::conflict, "the order moved while it was refunded");
     ledger_.record_payment(tx, order);
     ledger_.record_refund(tx, order, "before-fulfilment", 0, order.price.amount_minor);
-    orders_.add_refunded(tx, order.id, order.price.amount_minor);
     return "refunded_before_fulfilment";
   }
   lock_course(tx, order.course_id);
@@ -381,16 +374,11 @@ std::string CommerceService::fulfil(db::Transaction& tx, const std::string& prov
   if (!orders_.transition(tx, order.id, {"paid"}, "fulfilled"))
     throw db::Error(db::ErrorKind::conflict, "the order moved while it was fulfilled");
   ledger_.record_payment(tx, order);
-  if (early > 0) {
-    // Part of it went back first: the buyer keeps the course, as after a partial refund.
-    ledger_.record_refund(tx, order, "before-fulfilment", 0, early);
-    orders_.add_refunded(tx, order.id, early);
-  }
+  // Part of it went back first: the buyer keeps the course, as after a partial refund.
+  if (early > 0) ledger_.record_refund(tx, order, "before-fulfilment", 0, early);
   auto settled = order;
   settled.status = "fulfilled";
-  outbox_.add(tx, "order.paid", settled.id, {{"order", settled}});
-  tx.after_commit(
-      [this, settled] { hooks_.fire(sdk::hooks::order_paid, sdk::OrderPaid{settled}); });
+  outbox_.publish(tx, sdk::hooks::order_paid, settled.id, sdk::OrderPaid{settled});
   return granted ? "fulfilled" : "fulfilled_already_owned";
 }
 
@@ -400,8 +388,7 @@ std::string CommerceService::settle_refund(db::Transaction& tx, const std::strin
   if (order.status == "refunded") return "already_refunded";
   const bool before_payment =
       order.status == "pending" || order.status == "cancelled" || order.status == "expired";
-  const auto before =
-      before_payment ? orders_.noted_refunds(tx, order.id) : orders_.refunded_minor(tx, order.id);
+  const auto before = orders_.refunded(tx, order.id);
   if (event.amount.currency != order.price.currency || event.amount.amount_minor <= 0 ||
       event.amount.amount_minor > order.price.amount_minor - before)
     return "refund_mismatch";
@@ -413,7 +400,6 @@ std::string CommerceService::settle_refund(db::Transaction& tx, const std::strin
   // Recorded; the payment, when it comes, takes it into account (fulfil).
   if (before_payment) return "refund_before_payment";
   ledger_.record_refund(tx, order, reference, before, event.amount.amount_minor);
-  orders_.add_refunded(tx, order.id, event.amount.amount_minor);
   // Part of the money back: the buyer keeps the course.
   if (before + event.amount.amount_minor < order.price.amount_minor) return "partial_refund";
   if (!orders_.transition(tx, order.id, {"fulfilled", "refunding"}, "refunded"))
@@ -427,26 +413,23 @@ std::string CommerceService::settle_refund(db::Transaction& tx, const std::strin
                        catalog_.revoke(tx, order.user_id, order.course_id);
   auto refunded = order;
   refunded.status = "refunded";
-  outbox_.add(tx, "order.refunded", refunded.id,
-              {{"order", refunded},
-               {"last_refund",
-                {{"amount_minor", event.amount.amount_minor}, {"currency", event.amount.currency}}},
-               {"access_revoked", revoked}});
-  tx.after_commit([this, refunded, amount = event.amount, revoked] {
-    hooks_.fire(sdk::hooks::order_refunded, sdk::OrderRefunded{refunded, amount, revoked});
-  });
+  outbox_.publish(tx, sdk::hooks::order_refunded, refunded.id,
+                  sdk::OrderRefunded{refunded, event.amount, revoked});
   return "refunded";
 }
 
 sh::Response CommerceService::refund_order(const sh::Request& request, std::int64_t order_id) {
+  // Asked again while the provider has yet to confirm: nothing more happens.
+  auto in_progress = [](const Order& order) {
+    return sh::Response::json({{"order", order}, {"refund", {{"status", "pending"}}}}, 202);
+  };
   auto order = orders_.find(order_id);
   if (!order) throw sh::Error(404, "not_found", "no such order");
   if (order->provider == "free" || order->price.free())
     throw sh::Error(409, "not_refundable", "nothing was paid for this order");
   if (order->status == "refunded")
     throw sh::Error(409, "already_refunded", "this order was refunded already");
-  if (order->status == "refunding")
-    return sh::Response::json({{"order", *order}, {"refund", {{"status", "pending"}}}}, 202);
+  if (order->status == "refunding") return in_progress(*order);
   if (order->status != "fulfilled")
     throw sh::Error(409, "not_refundable",
                     "only a paid order can be refunded; this one is " + order->status);
@@ -477,13 +460,12 @@ sh::Response CommerceService::refund_order(const sh::Request& request, std::int6
     lock_buyer(tx, order->user_id);
     auto locked = orders_.find_for_update(tx, order_id);
     if (!locked || locked->status != "fulfilled") return false;
-    remaining = order->price.amount_minor - orders_.refunded_minor(tx, order_id);
+    remaining = order->price.amount_minor - orders_.refunded(tx, order_id);
     return orders_.begin_refund(tx, order_id, remaining);
   });
   if (!claimed) {
     auto now = orders_.find(order_id);
-    if (now && now->status == "refunding")
-      return sh::Response::json({{"order", *now}, {"refund", {{"status", "pending"}}}}, 202);
+    if (now && now->status == "refunding") return in_progress(*now);
     throw sh::Error(409, "not_refundable",
                     "the order changed meanwhile; it is " + (now ? now->status : "gone"));
   }
@@ -503,7 +485,6 @@ sh::Response CommerceService::refund_order(const sh::Request& request, std::int6
       throw sh::Error(409, "refund_refused",
                       "the payment provider refused the refund: " + step.message);
     case RefundStep::Kind::pending:
-    case RefundStep::Kind::unsettled:
       // The provider's `refunded` event, or the kernel asking again, settles it; until then
       // the buyer keeps the course.
       refund["status"] = "pending";
@@ -524,7 +505,7 @@ CommerceService::RefundStep CommerceService::ask_for_refund(payments::PaymentPro
   if (auto failure = provider.refund(ask, result)) {
     // Unreachable, or an error: whether it refunded is unknown. The order stays refunding and
     // is asked again (reconciliation), never put back as if nothing had gone.
-    step.kind = RefundStep::Kind::unsettled;
+    step.kind = RefundStep::Kind::pending;
     step.message = "the payment provider could not be asked (" +
                    (failure->error ? failure->error->message : failure->body) +
                    "); it is asked again within minutes";
@@ -569,7 +550,7 @@ CommerceService::RefundStep CommerceService::ask_for_refund(payments::PaymentPro
   }
   // The provider refunded, but the kernel cannot match it (a refund made elsewhere meanwhile
   // changed what was left): logged for a person to look at; the order stays refunding.
-  step.kind = RefundStep::Kind::unsettled;
+  step.kind = RefundStep::Kind::pending;
   step.message = "the provider confirmed the refund but it could not be applied (" + step.outcome +
                  "); the site's admins were alerted";
   spdlog::error("refund of order {} confirmed by {} as {} but not applied: {}; check it by hand",
@@ -593,7 +574,7 @@ std::int64_t CommerceService::ask_again_for_refunds(
     if (amount <= 0) {
       // Refunding without a recorded amount (marked by hand): what is left.
       amount = database_.transact([&](db::Transaction& tx) {
-        return order.price.amount_minor - orders_.refunded_minor(tx, order.id);
+        return order.price.amount_minor - orders_.refunded(tx, order.id);
       });
     }
     if (ask_for_refund(*provider, order, amount).kind == RefundStep::Kind::settled) ++settled;
@@ -608,8 +589,7 @@ CommerceService::Reconciled CommerceService::reconcile(int limit) {
   // the next pass (the least recently asked go first).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   done.settled += static_cast<int>(ask_again_for_refunds(limit, deadline));
-  for (const auto& order : orders_.to_reconcile(now - config_.reconcile_after_ms,
-                                                now - config_.reconcile_after_ms, limit)) {
+  for (const auto& order : orders_.to_reconcile(now - config_.reconcile_after_ms, limit)) {
     if (std::chrono::steady_clock::now() > deadline) break;
     const bool past_expiry = order.expires_at_ms <= now;
     auto expire = [&] {
@@ -628,7 +608,7 @@ CommerceService::Reconciled CommerceService::reconcile(int limit) {
         expire();
       } else {
         ++done.waiting;
-        orders_.mark_checked(order.id);
+        orders_.touch(order.id);
       }
       continue;
     }
@@ -642,7 +622,7 @@ CommerceService::Reconciled CommerceService::reconcile(int limit) {
       if (order.expires_at_ms + kDayMs <= now)
         expire();
       else
-        orders_.mark_checked(order.id);
+        orders_.touch(order.id);
       continue;
     }
     if (state.kind == payments::PaymentState::Kind::paid) {
@@ -664,7 +644,7 @@ CommerceService::Reconciled CommerceService::reconcile(int limit) {
     if (past_expiry)
       expire();
     else
-      orders_.mark_checked(order.id);
+      orders_.touch(order.id);
   }
   return done;
 }

@@ -17,7 +17,7 @@
 #include "commerce/revenue_ledger.h"
 #include "config/kernel_config.h"
 #include "core/service_registry.h"
-#include "hooks/hook_bus.h"
+#include "events/outbox.h"
 #include "lore/sdk/http.h"
 #include "lore/sdk/payments.h"
 
@@ -28,9 +28,8 @@ class CommerceService {
   // `installed(name)`: whether an installed plugin (running or not) provides the payment
   // provider `name`, to tell a stopped provider (503, retry) from a wrong URL (404).
   CommerceService(sdk::db::Database& database, const sdk::Clock& clock,
-                  const ServiceRegistry& services, HookBus& hooks, CatalogService& catalog,
-                  Outbox& outbox, const CommerceConfig& config,
-                  std::function<bool(const std::string&)> installed);
+                  const ServiceRegistry& services, CatalogService& catalog, Outbox& outbox,
+                  const CommerceConfig& config, std::function<bool(const std::string&)> installed);
 
   OrderStore& orders() noexcept { return orders_; }
   RevenueLedger& ledger() noexcept { return ledger_; }
@@ -78,12 +77,14 @@ class CommerceService {
                      const sdk::payments::PaymentEvent& event);
   struct RefundStep {
     enum class Kind {
-      settled,    // confirmed and applied: the order is refunded
-      pending,    // the provider confirms later (its `refunded` event)
-      refused,    // nothing went back; the order is fulfilled again
-      unsettled,  // unknown (unreachable) or not applicable: refunding, asked again
+      settled,  // confirmed and applied: the order is refunded
+      // Refunding still: the provider confirms later (its `refunded` event), could not be
+      // reached, or confirmed what the kernel cannot apply (`message` says which); asked again
+      // by reconciliation.
+      pending,
+      refused,  // nothing went back; the order is fulfilled again
     };
-    Kind kind = Kind::unsettled;
+    Kind kind = Kind::pending;
     std::string reference;
     std::string outcome;
     std::string message;
@@ -95,14 +96,13 @@ class CommerceService {
   // Orders left refunding (the process died after asking, or the provider's answer is late):
   // the provider is asked again with the same refund id. Returns how many settled.
   std::int64_t ask_again_for_refunds(int limit, std::chrono::steady_clock::time_point deadline);
-  std::string fulfil(sdk::db::Transaction& tx, const std::string& provider, const Order& order);
+  std::string fulfil(sdk::db::Transaction& tx, const Order& order);
   std::string settle_refund(sdk::db::Transaction& tx, const std::string& provider,
                             const Order& order, const sdk::payments::PaymentEvent& event);
 
   sdk::db::Database& database_;
   const sdk::Clock& clock_;
   const ServiceRegistry& services_;
-  HookBus& hooks_;
   CatalogService& catalog_;
   Outbox& outbox_;
   CommerceConfig config_;

@@ -1,5 +1,7 @@
 #include "commerce/order_store.h"
 
+#include "storage/sql_text.h"
+
 namespace lore {
 
 namespace db = sdk::db;
@@ -88,15 +90,9 @@ bool OrderStore::transition(db::Transaction& tx, std::int64_t id,
     sql += ", fulfilled_at = COALESCE(fulfilled_at, ?)";
     params.emplace_back(now);
   }
-  sql += " WHERE id = ? AND status IN (";
+  sql += " WHERE id = ? AND status IN (" + sql_placeholders(from.size()) + ")";
   params.emplace_back(id);
-  bool first = true;
-  for (auto state : from) {
-    sql += first ? "?" : ", ?";
-    first = false;
-    params.emplace_back(std::string(state));
-  }
-  sql += ")";
+  for (auto state : from) params.emplace_back(std::string(state));
   return tx.execute(sql, params) > 0;
 }
 
@@ -145,12 +141,7 @@ std::optional<sdk::payments::Checkout> OrderStore::checkout_of(std::int64_t id) 
                                  row->get<std::string>("provider_ref")};
 }
 
-std::int64_t OrderStore::refunded_minor(db::Transaction& tx, std::int64_t id) {
-  auto row = tx.query_one("SELECT refunded_minor FROM lore_orders WHERE id = ?", {id});
-  return row ? row->get<std::int64_t>("refunded_minor") : 0;
-}
-
-std::int64_t OrderStore::noted_refunds(db::Transaction& tx, std::int64_t id) {
+std::int64_t OrderStore::refunded(db::Transaction& tx, std::int64_t id) {
   // Summed here rather than by SUM(): MySQL's SUM is a DECIMAL, and an order has few refunds.
   std::int64_t total = 0;
   for (const auto& row : tx.query("SELECT amount_minor FROM lore_refunds WHERE order_id = ?", {id}))
@@ -171,12 +162,6 @@ std::int64_t OrderStore::refund_asked(std::int64_t id) {
   return row ? row->get<std::int64_t>("refund_asked_minor") : 0;
 }
 
-void OrderStore::add_refunded(db::Transaction& tx, std::int64_t id, std::int64_t amount_minor) {
-  tx.execute(
-      "UPDATE lore_orders SET refunded_minor = refunded_minor + ?, updated_at = ? WHERE id = ?",
-      {amount_minor, clock_.now_ms(), id});
-}
-
 bool OrderStore::note_refund(db::Transaction& tx, const std::string& provider,
                              const std::string& provider_ref, std::int64_t order_id,
                              const sdk::courses::Price& amount) {
@@ -193,36 +178,30 @@ std::optional<std::int64_t> OrderStore::fulfilled_at(std::int64_t id) {
   return row->get_optional<std::int64_t>("fulfilled_at");
 }
 
-std::vector<Order> OrderStore::to_reconcile(std::int64_t started_before_ms,
-                                            std::int64_t checked_before_ms, int limit) {
+std::vector<Order> OrderStore::where(const std::string& condition_and_order, int limit,
+                                     const std::vector<db::Value>& params) {
   auto session = database_.session();
   std::vector<Order> out;
-  for (const auto& row : session.query(
-           std::string("SELECT ") + kColumns +
-               " FROM lore_orders WHERE status = 'pending' AND (expires_at <= ? OR (checkout_kind "
-               "NOT IN ('', 'starting') AND created_at <= ? AND checked_at <= ?)) ORDER BY "
-               "checked_at, id LIMIT " +
-               std::to_string(limit),
-           {clock_.now_ms(), started_before_ms, checked_before_ms}))
+  for (const auto& row :
+       session.query(std::string("SELECT ") + kColumns + " FROM lore_orders WHERE " +
+                         condition_and_order + " LIMIT " + std::to_string(limit),
+                     params))
     out.push_back(order_of(row));
   return out;
 }
 
-void OrderStore::mark_checked(std::int64_t id) {
-  auto session = database_.session();
-  session.execute("UPDATE lore_orders SET checked_at = ? WHERE id = ?", {clock_.now_ms(), id});
+std::vector<Order> OrderStore::to_reconcile(std::int64_t quiet_since_ms, int limit) {
+  // A checkout being started ('starting', or none yet) has nothing to ask about before its
+  // expiry; updated_at is when the checkout was set or the order last looked at.
+  return where(
+      "status = 'pending' AND (expires_at <= ? OR (checkout_kind NOT IN ('', 'starting') AND "
+      "updated_at <= ?)) ORDER BY updated_at, id",
+      limit, {clock_.now_ms(), quiet_since_ms});
 }
 
-std::vector<Order> OrderStore::refunding_since(std::int64_t before_ms, int limit) {
-  auto session = database_.session();
-  std::vector<Order> out;
-  for (const auto& row : session.query(std::string("SELECT ") + kColumns +
-                                           " FROM lore_orders WHERE status = 'refunding' AND "
-                                           "updated_at <= ? ORDER BY updated_at, id LIMIT " +
-                                           std::to_string(limit),
-                                       {before_ms}))
-    out.push_back(order_of(row));
-  return out;
+std::vector<Order> OrderStore::refunding_since(std::int64_t quiet_since_ms, int limit) {
+  return where("status = 'refunding' AND updated_at <= ? ORDER BY updated_at, id", limit,
+               {quiet_since_ms});
 }
 
 void OrderStore::touch(std::int64_t id) {
@@ -231,15 +210,7 @@ void OrderStore::touch(std::int64_t id) {
 }
 
 std::vector<Order> OrderStore::of_user(std::int64_t user_id, int limit) {
-  auto session = database_.session();
-  std::vector<Order> out;
-  for (const auto& row : session.query(std::string("SELECT ") + kColumns +
-                                           " FROM lore_orders WHERE user_id = ? ORDER BY id DESC "
-                                           "LIMIT " +
-                                           std::to_string(limit),
-                                       {user_id}))
-    out.push_back(order_of(row));
-  return out;
+  return where("user_id = ? ORDER BY id DESC", limit, {user_id});
 }
 
 }  // namespace lore

@@ -56,16 +56,14 @@ class OrderStore {
                     const sdk::payments::Checkout& checkout);
   // The checkout stored with the order, once the provider gave one.
   std::optional<sdk::payments::Checkout> checkout_of(std::int64_t id);
-  // What of the order's money went back so far.
-  std::int64_t refunded_minor(sdk::db::Transaction& tx, std::int64_t id);
-  // The refunds recorded for the order (lore_refunds), those before its payment included.
-  std::int64_t noted_refunds(sdk::db::Transaction& tx, std::int64_t id);
+  // What of the order's money went back so far: the refunds recorded for it (lore_refunds),
+  // those reported before its payment included.
+  std::int64_t refunded(sdk::db::Transaction& tx, std::int64_t id);
   // fulfilled -> refunding, remembering the amount asked of the provider; false when the order
   // is not fulfilled (nothing changed).
   bool begin_refund(sdk::db::Transaction& tx, std::int64_t id, std::int64_t asked_minor);
   // What the kernel asked the provider to refund while the order is refunding (0: nothing).
   std::int64_t refund_asked(std::int64_t id);
-  void add_refunded(sdk::db::Transaction& tx, std::int64_t id, std::int64_t amount_minor);
   // Records a refund the provider confirmed, by its reference: false (nothing written) when
   // that refund was recorded already (reported twice, or by the kernel's request and again by
   // a webhook).
@@ -75,20 +73,22 @@ class OrderStore {
   // When the order was fulfilled (the start of the buyer's refund window), if it was.
   std::optional<std::int64_t> fulfilled_at(std::int64_t id);
   // Pending orders to ask their provider about (reconciliation): those past their expiry, and
-  // those whose checkout started before `started_before_ms` if not asked since
-  // `checked_before_ms`. The least recently asked first, so that orders left waiting (their
-  // provider is stopped) do not crowd out the others.
-  std::vector<Order> to_reconcile(std::int64_t started_before_ms, std::int64_t checked_before_ms,
-                                  int limit);
-  void mark_checked(std::int64_t id);
-  // Orders in 'refunding' not changed since `before_ms`, oldest change first.
-  std::vector<Order> refunding_since(std::int64_t before_ms, int limit);
-  // Marks the order changed now (updated_at), without changing anything else.
+  // those whose checkout was set, or that were last looked at, before `quiet_since_ms`. The
+  // least recently looked at first, so that orders left waiting for a stopped provider do not
+  // crowd out the others.
+  std::vector<Order> to_reconcile(std::int64_t quiet_since_ms, int limit);
+  // Orders in 'refunding' not looked at since `quiet_since_ms`, the least recently first.
+  std::vector<Order> refunding_since(std::int64_t quiet_since_ms, int limit);
+  // Marks the order looked at now (updated_at), without changing anything else.
   void touch(std::int64_t id);
   // The user's orders, newest first.
   std::vector<Order> of_user(std::int64_t user_id, int limit);
 
  private:
+  // The orders matching `condition_and_order` (SQL after WHERE), at most `limit`.
+  std::vector<Order> where(const std::string& condition_and_order, int limit,
+                           const std::vector<sdk::db::Value>& params);
+
   sdk::db::Database& database_;
   const sdk::Clock& clock_;
 };

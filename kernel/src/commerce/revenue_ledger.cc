@@ -83,37 +83,30 @@ void RevenueLedger::record_payment(db::Transaction& tx, const sdk::payments::Ord
   const auto creator = course->get<std::int64_t>("creator_id");
   const auto amount = order.price.amount_minor;
   const auto fee = fee_of(amount, fee_basis_points_);
-  const auto journal = payment_journal(order.id);
-  const auto now = clock_.now_ms();
-  auto write = [&](const std::string& account, std::int64_t value, db::Value creator_id) {
-    write_entry(tx, {journal, order, now}, account, value, std::move(creator_id));
-  };
-  write(provider_account(order.provider), amount, nullptr);
-  write(kPlatformAccount, -fee, nullptr);
-  write(creator_account(creator), -(amount - fee), creator);
+  const auto name = payment_journal(order.id);
+  const Journal journal{name, order, clock_.now_ms()};
+  write_entry(tx, journal, provider_account(order.provider), amount, nullptr);
+  write_entry(tx, journal, kPlatformAccount, -fee, nullptr);
+  write_entry(tx, journal, creator_account(creator), -(amount - fee), creator);
 }
 
 bool RevenueLedger::record_refund(db::Transaction& tx, const sdk::payments::Order& order,
                                   const std::string& refund_ref, std::int64_t refunded_before_minor,
                                   std::int64_t amount_minor) {
+  // The payment's journal: the fee it took and the creator it credited.
+  bool paid = false;
   std::int64_t fee = 0;
   std::optional<std::int64_t> creator;
-  std::string creator_acct;
-  std::string provider_acct;
   for (const auto& row : tx.query(
            "SELECT account, creator_id, amount_minor FROM lore_ledger_entries WHERE journal = ?",
            {payment_journal(order.id)})) {
-    const auto account = row.get<std::string>("account");
-    if (account == kPlatformAccount) {
+    paid = true;
+    if (row.get<std::string>("account") == kPlatformAccount)
       fee = -row.get<std::int64_t>("amount_minor");
-    } else if (!row.is_null("creator_id")) {
+    else if (!row.is_null("creator_id"))
       creator = row.get<std::int64_t>("creator_id");
-      creator_acct = account;
-    } else {
-      provider_acct = account;
-    }
   }
-  if (provider_acct.empty()) {
+  if (!paid) {
     spdlog::warn(
         "refund {} of order {}: the payment has no ledger journal (paid before the "
         "ledger existed); none written",
@@ -126,43 +119,29 @@ bool RevenueLedger::record_refund(db::Transaction& tx, const sdk::payments::Orde
   const auto fee_back = share(fee, refunded_before_minor + amount_minor, whole) -
                         share(fee, refunded_before_minor, whole);
   const auto creator_back = amount_minor - fee_back;
-  const auto journal = "refund:" + std::to_string(order.id) + ":" + refund_ref;
-  const auto now = clock_.now_ms();
-  auto write = [&](const std::string& account, std::int64_t value, db::Value creator_id) {
-    write_entry(tx, {journal, order, now}, account, value, std::move(creator_id));
-  };
-  write(provider_acct, -amount_minor, nullptr);
-  write(kPlatformAccount, fee_back, nullptr);
+  const auto name = "refund:" + std::to_string(order.id) + ":" + refund_ref;
+  const Journal journal{name, order, clock_.now_ms()};
+  write_entry(tx, journal, provider_account(order.provider), -amount_minor, nullptr);
+  write_entry(tx, journal, kPlatformAccount, fee_back, nullptr);
   if (creator)
-    write(creator_acct, creator_back, *creator);
+    write_entry(tx, journal, creator_account(*creator), creator_back, *creator);
   else if (creator_back != 0)
     throw db::Error(db::ErrorKind::invalid, "the payment's journal has no creator share");
   return true;
 }
 
-std::vector<LedgerEntry> RevenueLedger::entries(std::int64_t before_id, int limit) {
+std::vector<LedgerEntry> RevenueLedger::entries(std::optional<std::int64_t> creator_id,
+                                                std::int64_t before_id, int limit) {
   auto session = database_.session();
+  std::string sql = std::string("SELECT ") + kColumns + " FROM lore_ledger_entries WHERE id < ?";
+  std::vector<db::Value> params{before_id > 0 ? before_id : INT64_MAX};
+  if (creator_id) {
+    sql += " AND creator_id = ?";
+    params.emplace_back(*creator_id);
+  }
+  sql += " ORDER BY id DESC LIMIT " + std::to_string(limit);
   std::vector<LedgerEntry> out;
-  for (const auto& row : session.query(std::string("SELECT ") + kColumns +
-                                           " FROM lore_ledger_entries WHERE id < ? ORDER BY id "
-                                           "DESC LIMIT " +
-                                           std::to_string(limit),
-                                       {before_id > 0 ? before_id : INT64_MAX}))
-    out.push_back(entry_of(row));
-  return out;
-}
-
-std::vector<LedgerEntry> RevenueLedger::entries_of_creator(std::int64_t creator_id,
-                                                           std::int64_t before_id, int limit) {
-  auto session = database_.session();
-  std::vector<LedgerEntry> out;
-  for (const auto& row :
-       session.query(std::string("SELECT ") + kColumns +
-                         " FROM lore_ledger_entries WHERE creator_id = ? AND id < ? ORDER BY id "
-                         "DESC LIMIT " +
-                         std::to_string(limit),
-                     {creator_id, before_id > 0 ? before_id : INT64_MAX}))
-    out.push_back(entry_of(row));
+  for (const auto& row : session.query(sql, params)) out.push_back(entry_of(row));
   return out;
 }
 

@@ -64,10 +64,10 @@ class RevenueLedger {
                      const std::string& refund_ref, std::int64_t refunded_before_minor,
                      std::int64_t amount_minor);
 
-  // Newest first, ids below `before_id` (0: from the newest); at most `limit`.
-  std::vector<LedgerEntry> entries(std::int64_t before_id, int limit);
-  std::vector<LedgerEntry> entries_of_creator(std::int64_t creator_id, std::int64_t before_id,
-                                              int limit);
+  // Newest first, ids below `before_id` (0: from the newest); at most `limit`; only a
+  // creator's own when `creator_id` is set.
+  std::vector<LedgerEntry> entries(std::optional<std::int64_t> creator_id, std::int64_t before_id,
+                                   int limit);
   std::vector<AccountBalance> balances();
   std::vector<Earnings> earnings(std::int64_t creator_id);
 

@@ -2,12 +2,14 @@
 // orders and refunds, the payment providers' webhooks, and the revenue ledger (a creator's
 // earnings, the whole ledger for admins).
 
+#include <algorithm>
 #include <map>
 
 #include "commerce/commerce_service.h"
 #include "core/kernel.h"
 #include "core/route_input.h"
 #include "events/outbox.h"
+#include "lore/sdk/text.h"
 
 namespace lore {
 
@@ -91,7 +93,7 @@ void Kernel::register_commerce_routes() {
                               {"earned_minor", e.earned_minor},
                               {"reversed_minor", e.reversed_minor},
                               {"net_minor", e.net_minor}});
-        const auto entries = commerce.ledger().entries_of_creator(me, page.after_id, page.limit);
+        const auto entries = commerce.ledger().entries(me, page.after_id, page.limit);
         return sh::Response::json({{"earnings", balances},
                                    {"entries", entries},
                                    {"next_cursor", next_cursor(entries, page)}});
@@ -113,7 +115,7 @@ void Kernel::register_commerce_routes() {
         nlohmann::json sums = nlohmann::json::array();
         for (const auto& [currency, sum] : totals)
           sums.push_back({{"currency", currency}, {"sum_minor", sum}});
-        const auto entries = commerce.ledger().entries(page.after_id, page.limit);
+        const auto entries = commerce.ledger().entries(std::nullopt, page.after_id, page.limit);
         return sh::Response::json({{"accounts", accounts},
                                    {"totals", sums},
                                    {"entries", entries},
@@ -130,10 +132,10 @@ void Kernel::register_commerce_routes() {
         std::vector<sh::FieldError> errors;
         const auto page = page_of(request, 100, 500, errors);
         const auto topic = request.query_param("topic").value_or("");
-        if (!topic.empty() && topic != "order.paid" && topic != "order.refunded" &&
-            topic != "entitlement.granted")
-          errors.push_back({"topic", "unknown_topic",
-                            "topic is one of order.paid, order.refunded, entitlement.granted"});
+        const auto& topics = Outbox::topics();
+        if (!topic.empty() && std::find(topics.begin(), topics.end(), topic) == topics.end())
+          errors.push_back(
+              {"topic", "unknown_topic", "topic is one of " + sdk::text::join(topics)});
         if (!errors.empty()) throw sh::invalid_fields(std::move(errors));
         const auto events = outbox.after(page.after_id, topic, page.limit);
         // The cursor moves past what was read, even an empty page keeps the one sent.

@@ -83,21 +83,20 @@ Kernel::Kernel(KernelConfig config, KernelOptions options)
   accounts_ = std::make_unique<AccountService>(*database_, *clock_, *cache_,
                                                config_.cache_url.rfind("redis://", 0) == 0, *hooks_,
                                                *services_, config_.auth, named_logger("auth"));
-  outbox_ = std::make_unique<Outbox>(*database_, *clock_);
+  outbox_ = std::make_unique<Outbox>(*database_, *clock_, *hooks_);
   catalog_ = std::make_unique<CatalogService>(*database_, *clock_, *cache_, *services_, *hooks_,
                                               *outbox_, config_.catalog.public_cache_ms);
   job_store_ = std::make_unique<JobStore>(*database_, *clock_);
   scheduler_ = std::make_unique<JobScheduler>(*job_store_, JobScheduler::Options{});
-  commerce_ = std::make_unique<CommerceService>(*database_, *clock_, *services_, *hooks_, *catalog_,
-                                                *outbox_, config_.commerce,
-                                                [this](const std::string& name) {
-                                                  if (!plugins_) return false;
-                                                  for (const auto& plugin : plugins_->status())
-                                                    for (const auto& provided : plugin.provides)
-                                                      if (provided == "payment." + name)
-                                                        return true;
-                                                  return false;
-                                                });
+  commerce_ =
+      std::make_unique<CommerceService>(*database_, *clock_, *services_, *catalog_, *outbox_,
+                                        config_.commerce, [this](const std::string& name) {
+                                          if (!plugins_) return false;
+                                          for (const auto& plugin : plugins_->status())
+                                            for (const auto& provided : plugin.provides)
+                                              if (provided == "payment." + name) return true;
+                                          return false;
+                                        });
   switches_ = std::make_unique<PluginSwitches>(*database_, *clock_);
   plugins_ =
       std::make_unique<PluginManager>(KernelParts{*hooks_, *routes_, *services_, *clock_, *cache_,
@@ -258,28 +257,29 @@ void Kernel::start() {
 
 void Kernel::schedule_kernel_jobs() {
   constexpr std::int64_t kMinute = 60 * 1000;
+  constexpr std::int64_t kDay = 24 * 60 * kMinute;
   CommerceService& commerce = *commerce_;
+  Outbox& outbox = *outbox_;
   const auto& clock = *clock_;
-  const auto key_lifetime_ms = 24 * 60 * kMinute;
-  scheduler_->handle("orders.reconcile", [&commerce](const Job&) {
-    // Batches of 100: a backlog drains over a few passes, each well inside the lease.
-    const auto r = commerce.reconcile(100);
-    if (r.settled + r.expired > 0)
-      spdlog::info("reconciliation: {} orders asked about, {} settled, {} expired, {} waiting",
-                   r.asked, r.settled, r.expired, r.waiting);
-  });
-  scheduler_->handle("idempotency.prune", [&commerce, &clock, key_lifetime_ms](const Job&) {
-    const auto pruned = commerce.keys().prune(clock.now_ms() - key_lifetime_ms);
+  scheduler_->every("orders.reconcile", config_.commerce.reconcile_interval_ms,
+                    [&commerce](const Job&) {
+                      // Batches of 100: a backlog drains over a few passes, each well inside the
+                      // lease.
+                      const auto r = commerce.reconcile(100);
+                      if (r.settled + r.expired > 0)
+                        spdlog::info(
+                            "reconciliation: {} orders asked about, {} settled, {} expired, {} "
+                            "waiting",
+                            r.asked, r.settled, r.expired, r.waiting);
+                    });
+  scheduler_->every("idempotency.prune", 60 * kMinute, [&commerce, &clock](const Job&) {
+    const auto pruned = commerce.keys().prune(clock.now_ms() - kDay);
     if (pruned > 0) spdlog::info("forgot {} idempotency keys older than a day", pruned);
   });
-  Outbox& outbox = *outbox_;
-  scheduler_->handle("outbox.prune", [&outbox, &clock](const Job&) {
+  scheduler_->every("outbox.prune", kDay, [&outbox, &clock](const Job&) {
     const auto pruned = outbox.prune(clock.now_ms() - kOutboxRetentionMs);
     if (pruned > 0) spdlog::info("forgot {} outbox events older than 30 days", pruned);
   });
-  job_store_->ensure_recurring("orders.reconcile", config_.commerce.reconcile_interval_ms);
-  job_store_->ensure_recurring("outbox.prune", 24 * 60 * kMinute);
-  job_store_->ensure_recurring("idempotency.prune", 60 * kMinute);
 }
 
 void Kernel::load_demo() {

@@ -12,13 +12,33 @@ void to_json(nlohmann::json& out, const OutboxEvent& e) {
          {"created_at", sdk::rfc3339(e.created_at_ms)}};
 }
 
-Outbox::Outbox(db::Database& database, const sdk::Clock& clock)
-    : database_(database), clock_(clock) {}
+Outbox::Outbox(db::Database& database, const sdk::Clock& clock, HookBus& hooks)
+    : database_(database), clock_(clock), hooks_(hooks) {}
 
-void Outbox::add(db::Transaction& tx, const std::string& topic, std::int64_t subject_id,
+const std::vector<std::string>& Outbox::topics() {
+  static const std::vector<std::string> names{std::string(sdk::hooks::order_paid.name),
+                                              std::string(sdk::hooks::order_refunded.name),
+                                              std::string(sdk::hooks::entitlement_granted.name)};
+  return names;
+}
+
+nlohmann::json Outbox::payload_json(const sdk::OrderPaid& e) { return {{"order", e.order}}; }
+
+nlohmann::json Outbox::payload_json(const sdk::OrderRefunded& e) {
+  return {{"order", e.order},
+          {"last_refund",
+           {{"amount_minor", e.last_refund.amount_minor}, {"currency", e.last_refund.currency}}},
+          {"access_revoked", e.access_revoked}};
+}
+
+nlohmann::json Outbox::payload_json(const sdk::EntitlementGranted& e) {
+  return {{"entitlement", e.entitlement}, {"order_id", e.order_id}};
+}
+
+void Outbox::add(db::Transaction& tx, std::string_view topic, std::int64_t subject_id,
                  const nlohmann::json& payload) {
   tx.execute("INSERT INTO lore_outbox (topic, subject_id, payload, created_at) VALUES (?, ?, ?, ?)",
-             {topic, subject_id, payload.dump(), clock_.now_ms()});
+             {std::string(topic), subject_id, payload.dump(), clock_.now_ms()});
 }
 
 std::vector<OutboxEvent> Outbox::after(std::int64_t after_id, const std::string& topic, int limit) {

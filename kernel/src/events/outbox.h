@@ -1,5 +1,7 @@
 // The transactional outbox (lore_outbox): events consumers must never miss, written by the
-// transaction that makes them true and read with a cursor (their id).
+// transaction that makes them true and read with a cursor (their id). publish() is how the
+// kernel announces such an event: the row in the transaction, the hook of the same name after
+// its commit.
 //
 // Ids come from the database's counter when the row is inserted, but transactions commit in
 // their own order: a row can become visible after a row with a higher id. Readers therefore see
@@ -12,8 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "hooks/hook_bus.h"
 #include "lore/sdk/clock.h"
 #include "lore/sdk/database.h"
+#include "lore/sdk/hooks.h"
 
 namespace lore {
 
@@ -32,10 +36,21 @@ class Outbox {
   // writes one takes between its insert and its commit.
   static constexpr std::int64_t kSettleMs = 5000;
 
-  Outbox(sdk::db::Database& database, const sdk::Clock& clock);
+  Outbox(sdk::db::Database& database, const sdk::Clock& clock, HookBus& hooks);
+
+  // The event `hook` of `subject_id` (an order's id, an entitlement's): recorded in `tx`, whose
+  // commit makes it true, and fired to the hook's listeners after that commit.
+  template <class P>
+  void publish(sdk::db::Transaction& tx, const sdk::Action<P>& hook, std::int64_t subject_id,
+               P payload) {
+    add(tx, hook.name, subject_id, payload_json(payload));
+    tx.after_commit([this, &hook, payload = std::move(payload)] { hooks_.fire(hook, payload); });
+  }
+  // The topics (hook names) the outbox records.
+  static const std::vector<std::string>& topics();
 
   // In the transaction whose commit makes the event true.
-  void add(sdk::db::Transaction& tx, const std::string& topic, std::int64_t subject_id,
+  void add(sdk::db::Transaction& tx, std::string_view topic, std::int64_t subject_id,
            const nlohmann::json& payload);
   // Events with ids above `after_id`, oldest first, settled; `topic` empty: every topic.
   std::vector<OutboxEvent> after(std::int64_t after_id, const std::string& topic, int limit);
@@ -43,8 +58,14 @@ class Outbox {
   std::int64_t prune(std::int64_t before_ms);
 
  private:
+  // Each event's payload as the outbox keeps it.
+  static nlohmann::json payload_json(const sdk::OrderPaid& e);
+  static nlohmann::json payload_json(const sdk::OrderRefunded& e);
+  static nlohmann::json payload_json(const sdk::EntitlementGranted& e);
+
   sdk::db::Database& database_;
   const sdk::Clock& clock_;
+  HookBus& hooks_;
 };
 
 }  // namespace lore

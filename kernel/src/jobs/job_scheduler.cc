@@ -31,6 +31,11 @@ void JobScheduler::handle(const std::string& kind, Handler handler) {
   handlers_[kind] = std::move(handler);
 }
 
+void JobScheduler::every(const std::string& kind, std::int64_t interval_ms, Handler handler) {
+  handle(kind, std::move(handler));
+  store_.ensure_recurring(kind, interval_ms);
+}
+
 int JobScheduler::run_due() {
   int succeeded = 0;
   std::vector<std::string> kinds;
@@ -58,8 +63,7 @@ int JobScheduler::run_due() {
                      job.kind, job.key, job.id);
       continue;
     }
-    const bool last = job.max_attempts > 0 && job.attempts >= job.max_attempts;
-    if (last)
+    if (job.last_attempt())
       spdlog::error("job {} {} ({}) failed for good after {} attempts: {}", job.kind, job.key,
                     job.id, job.attempts, error);
     else

@@ -36,6 +36,9 @@ class JobScheduler {
   // Registers the handler of a kind (before start()). Only jobs of kinds with a handler are
   // leased: a process without one leaves those jobs to processes that have it.
   void handle(const std::string& kind, Handler handler);
+  // A recurring job of `kind`, every `interval_ms`, and its handler (see
+  // JobStore::ensure_recurring).
+  void every(const std::string& kind, std::int64_t interval_ms, Handler handler);
   // One pass: leases what is due and runs it, in this thread. Returns the runs that succeeded.
   int run_due();
   void start();

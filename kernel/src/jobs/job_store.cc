@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
+#include "storage/sql_text.h"
+
 namespace lore {
 
 namespace db = sdk::db;
@@ -31,14 +34,6 @@ Job job_of(const db::Row& row) {
   j.lease_until_ms = row.get<std::int64_t>("lease_until");
   j.last_error = row.get<std::string>("last_error");
   return j;
-}
-
-// At most kErrorBytes, cut at a UTF-8 character boundary.
-std::string clipped(const std::string& error) {
-  if (error.size() <= kErrorBytes) return error;
-  auto end = kErrorBytes;
-  while (end > 0 && (static_cast<unsigned char>(error[end]) & 0xC0) == 0x80) --end;
-  return error.substr(0, end);
 }
 
 }  // namespace
@@ -79,8 +74,6 @@ std::optional<Job> JobStore::lease_next(const std::string& owner, std::int64_t l
                                         const std::vector<std::string>& kinds) {
   if (kinds.empty()) return std::nullopt;
   const auto now = clock_.now_ms();
-  std::string in = "?";
-  for (std::size_t i = 1; i < kinds.size(); ++i) in += ", ?";
   // A few candidates, in case another process takes the first between the SELECT and the
   // UPDATE: only the UPDATE that changed the row owns the job.
   std::vector<db::Value> params{now, now};
@@ -90,7 +83,7 @@ std::optional<Job> JobStore::lease_next(const std::string& owner, std::int64_t l
     auto session = database_.session();
     for (const auto& row :
          session.query(std::string("SELECT id FROM lore_jobs WHERE ") + kDue + " AND kind IN (" +
-                           in + ") ORDER BY run_at, id LIMIT 4",
+                           sql_placeholders(kinds.size()) + ") ORDER BY run_at, id LIMIT 4",
                        params))
       candidates.push_back(row.get<std::int64_t>("id"));
   }
@@ -113,31 +106,27 @@ std::optional<Job> JobStore::lease_next(const std::string& owner, std::int64_t l
 
 bool JobStore::succeeded(const Job& job, const std::string& owner) {
   const auto now = clock_.now_ms();
-  return database_.transact([&](db::Transaction& tx) {
-    if (job.interval_ms > 0)
-      return tx.execute(
-                 "UPDATE lore_jobs SET status = 'ready', run_at = ?, attempts = 0, lease_owner = "
-                 "'', lease_until = 0, last_error = '', updated_at = ? WHERE id = ? AND "
-                 "status = 'running' AND lease_owner = ?",
-                 {now + job.interval_ms, now, job.id, owner}) > 0;
-    return tx.execute(
-               "DELETE FROM lore_jobs WHERE id = ? AND status = 'running' AND lease_owner = ?",
-               {job.id, owner}) > 0;
-  });
+  auto session = database_.session();
+  if (job.interval_ms > 0)
+    return session.execute(
+               "UPDATE lore_jobs SET status = 'ready', run_at = ?, attempts = 0, lease_owner = "
+               "'', lease_until = 0, last_error = '', updated_at = ? WHERE id = ? AND "
+               "status = 'running' AND lease_owner = ?",
+               {now + job.interval_ms, now, job.id, owner}) > 0;
+  return session.execute(
+             "DELETE FROM lore_jobs WHERE id = ? AND status = 'running' AND lease_owner = ?",
+             {job.id, owner}) > 0;
 }
 
 bool JobStore::failed(const Job& job, const std::string& owner, const std::string& error) {
   const auto now = clock_.now_ms();
-  const bool exhausted = job.max_attempts > 0 && job.attempts >= job.max_attempts;
-  return database_.transact([&](db::Transaction& tx) {
-    return tx.execute(
-               "UPDATE lore_jobs SET status = ?, run_at = ?, lease_owner = '', lease_until = 0, "
-               "last_error = ?, updated_at = ? WHERE id = ? AND status = 'running' AND "
-               "lease_owner = ?",
-               {std::string(exhausted ? "failed" : "ready"),
-                now + backoff_ms(job.attempts, job.interval_ms), clipped(error), now, job.id,
-                owner}) > 0;
-  });
+  return database_.session().execute(
+             "UPDATE lore_jobs SET status = ?, run_at = ?, lease_owner = '', lease_until = 0, "
+             "last_error = ?, updated_at = ? WHERE id = ? AND status = 'running' AND "
+             "lease_owner = ?",
+             {std::string(job.last_attempt() ? "failed" : "ready"),
+              now + backoff_ms(job.attempts, job.interval_ms), utf8_clipped(error, kErrorBytes),
+              now, job.id, owner}) > 0;
 }
 
 std::int64_t JobStore::backoff_ms(int attempts, std::int64_t interval_ms) {

@@ -27,6 +27,9 @@ struct Job {
   std::string lease_owner;
   std::int64_t lease_until_ms = 0;
   std::string last_error;
+
+  // Whether this run, if it fails, is the last one (the job is then kept as failed).
+  bool last_attempt() const noexcept { return max_attempts > 0 && attempts >= max_attempts; }
 };
 
 struct NewJob {

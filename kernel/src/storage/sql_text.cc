@@ -61,6 +61,12 @@ std::string trimmed(std::string_view text) {
 
 }  // namespace
 
+std::string sql_placeholders(std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
+}
+
 std::string sql_excerpt(std::string_view sql, std::size_t most) {
   std::string out(sql.substr(0, most));
   for (char& c : out)

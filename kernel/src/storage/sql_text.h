@@ -27,6 +27,10 @@ struct ScriptStatement {
   int line = 1;      // where it starts in the script, for messages
 };
 
+// "?, ?, ?": `count` placeholders for an IN (...) list. An empty IN list is a syntax error in
+// both dialects: callers decide what an empty list means before asking.
+std::string sql_placeholders(std::size_t count);
+
 // The start of a statement for a message: on one line, at most `most` bytes, "..." if cut.
 std::string sql_excerpt(std::string_view sql, std::size_t most = 200);
 
