@@ -6,6 +6,7 @@
 // Fault injection (delays, duplicates, a stale failure after a success, bad signatures) lets
 // tests and demos exercise the kernel's idempotency and state machine.
 #include <lore/sdk.h>
+#include <lore/sdk/outbound_http.h>
 #include <sodium.h>
 
 #include <chrono>
@@ -21,7 +22,6 @@
 #include "page_text.h"
 #include "signature.h"
 #include "webhook.h"
-#include "webhook_sender.h"
 
 namespace {
 
@@ -42,7 +42,7 @@ struct Config {
   std::int64_t checkout_lifetime_s = 1800;
   std::int64_t delay_ms = 0;
   double duplicate_ratio = 0;
-  bool reorder = false;
+  double reorder_ratio = 0;
   double bad_signature_ratio = 0;
 };
 
@@ -62,7 +62,6 @@ class Runtime {
       : ctx_(&ctx),
         config_(std::move(config)),
         keys_(std::move(keys)),
-        sender_(config_.webhook_url),
         random_(std::random_device{}()) {}
 
   template <class F>
@@ -81,7 +80,6 @@ class Runtime {
 
   const Config& config() const noexcept { return config_; }
   const Keys& keys() const noexcept { return keys_; }
-  const ps::WebhookSender& sender() const noexcept { return sender_; }
 
   // True with probability `ratio` (0: never, 1: always).
   bool chance(double ratio) {
@@ -102,7 +100,6 @@ class Runtime {
   Context* ctx_;
   const Config config_;
   const Keys keys_;
-  const ps::WebhookSender sender_;
   std::mutex random_mutex_;
   std::mt19937_64 random_;
 };
@@ -321,7 +318,7 @@ struct Send {
   std::string note;  // why this send is there, for the log and the page
   bool bad_signature = false;
   bool primary = false;
-  ps::Delivery delivery;
+  outbound::Reply delivery;
 };
 
 // What the provider now believes: written before the webhook, as a real provider knows before
@@ -359,13 +356,13 @@ std::vector<Send> plan(Runtime& runtime, const ps::CheckoutClaim& claim, bool pa
   sends.push_back({event, "", false, true, {}});
   if (runtime.chance(config.duplicate_ratio))
     sends.push_back({event, "the same event again: duplicate_ratio", false, false, {}});
-  if (paid && config.reorder) {
+  if (paid && runtime.chance(config.reorder_ratio)) {
     // A failure from before the success, arriving after it: must not undo the payment.
     ps::Event stale = event;
     stale.id = Runtime::event_id();
     stale.type = std::string(ps::kPaymentFailed);
     stale.created_ms = now_ms - 1000;
-    sends.push_back({stale, "a stale failure, out of order: reorder", false, false, {}});
+    sends.push_back({stale, "a stale failure, out of order: reorder_ratio", false, false, {}});
   }
   return sends;
 }
@@ -378,7 +375,14 @@ void deliver(Context& ctx, const Runtime& runtime, Send& send) {
     randombytes_buf(key.data(), key.size());
   }
   const auto t = ctx.clock().now_ms() / 1000;
-  send.delivery = runtime.sender().post(body, ps::signature_header(key, t, body));
+  outbound::Request post;
+  post.url = runtime.config().webhook_url;
+  post.headers = {{"Content-Type", "application/json"},
+                  {std::string(ps::kSignatureHeader), ps::signature_header(key, t, body)}};
+  post.body = body;
+  post.user_agent = "lore-pay-sandbox/1.0.0";
+  post.max_answer_bytes = 16 * 1024;  // shown on the page when the shop refuses
+  send.delivery = outbound::send(post);
   auto line = "webhook " + send.event.type + " " + send.event.id + " for order " +
               std::to_string(send.event.order_id) +
               (send.note.empty() ? std::string() : " [" + send.note + "]");
@@ -412,7 +416,7 @@ http::Response decide(Context& ctx, Runtime& runtime, const ps::CheckoutClaim& c
   const auto& answer = primary->delivery;
   std::string content = "<p class=\"badge\">Sandbox: no real money moves</p>\n";
   int status = 200;
-  if (answer.accepted()) {
+  if (answer.ok()) {
     content += paid ? "<h1>Payment sent</h1>\n<p>Payment sent; you can close this page.</p>\n"
                     : "<h1>Failure sent</h1>\n<p>Payment failure sent; you can close this "
                       "page.</p>\n";
@@ -423,7 +427,7 @@ http::Response decide(Context& ctx, Runtime& runtime, const ps::CheckoutClaim& c
                    ? "<p>Its webhook answered HTTP " + std::to_string(answer.status) + ":</p>\n"
                    : "<p>Its webhook could not be reached:</p>\n";
     content +=
-        "<pre>" + ps::html_escape(answer.status != 0 ? answer.answer : answer.error) + "</pre>\n";
+        "<pre>" + ps::html_escape(answer.status != 0 ? answer.body : answer.error) + "</pre>\n";
   }
   content += "<p class=\"meta\">" +
              (claim.title.empty() ? std::string() : ps::html_escape(claim.title) + " &middot; ") +
@@ -464,7 +468,7 @@ class PaySandbox {
     config.checkout_lifetime_s = s.get<std::int64_t>("checkout_lifetime_s");
     config.delay_ms = s.get<std::int64_t>("delay_ms");
     config.duplicate_ratio = s.get<double>("duplicate_ratio");
-    config.reorder = s.get<bool>("reorder");
+    config.reorder_ratio = s.get<double>("reorder_ratio");
     config.bad_signature_ratio = s.get<double>("bad_signature_ratio");
     if (!config.return_url.empty() && !config.return_url.starts_with("https://") &&
         !config.return_url.starts_with("http://") && !config.return_url.starts_with("/")) {
@@ -542,7 +546,7 @@ class PaySandbox {
     std::string faults;
     if (c.delay_ms > 0) faults += " delay_ms=" + std::to_string(c.delay_ms);
     if (c.duplicate_ratio > 0) faults += " duplicate_ratio=" + std::to_string(c.duplicate_ratio);
-    if (c.reorder) faults += " reorder";
+    if (c.reorder_ratio > 0) faults += " reorder_ratio=" + std::to_string(c.reorder_ratio);
     if (c.bad_signature_ratio > 0)
       faults += " bad_signature_ratio=" + std::to_string(c.bad_signature_ratio);
     ctx.log().info("payment provider \"sandbox\" ready (no real money)" +
