@@ -6,6 +6,7 @@
 // Fault injection (delays, duplicates, a stale failure after a success, bad signatures) lets
 // tests and demos exercise the kernel's idempotency and state machine.
 #include <lore/sdk.h>
+#include <lore/sdk/detachable_context.h>
 #include <lore/sdk/outbound_http.h>
 #include <sodium.h>
 
@@ -14,7 +15,6 @@
 #include <memory>
 #include <mutex>
 #include <random>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,30 +53,15 @@ struct Keys {
   std::vector<std::string> checkout;   // derived from each of `verifying`
 };
 
-// What the provider and the routes share. The provider is a service the kernel may hold after
-// this instance stopped, while the Context lives only as long as the instance: the provider
-// reaches the context only through with(), which stop() cuts (waiting for calls in flight).
-class Runtime {
+// What the provider and the routes share; the provider may outlive this instance (see
+// DetachableContext).
+class Runtime : public DetachableContext {
  public:
   Runtime(Context& ctx, Config config, Keys keys)
-      : ctx_(&ctx),
+      : DetachableContext(ctx, "the sandbox payment provider"),
         config_(std::move(config)),
         keys_(std::move(keys)),
         random_(std::random_device{}()) {}
-
-  template <class F>
-  decltype(auto) with(F&& body) const {
-    std::shared_lock lock(mutex_);
-    if (ctx_ == nullptr)
-      throw http::Error(503, "provider_stopped",
-                        "the sandbox payment provider has stopped; try again shortly",
-                        {{"retry_after_s", 1}});
-    return body(*ctx_);
-  }
-  void detach() noexcept {
-    std::unique_lock lock(mutex_);
-    ctx_ = nullptr;
-  }
 
   const Config& config() const noexcept { return config_; }
   const Keys& keys() const noexcept { return keys_; }
@@ -96,8 +81,6 @@ class Runtime {
   }
 
  private:
-  mutable std::shared_mutex mutex_;
-  Context* ctx_;
   const Config config_;
   const Keys keys_;
   std::mutex random_mutex_;

@@ -5,13 +5,13 @@
 // kernel's refund id as the idempotency key. Every call to Stripe is form-encoded over HTTPS
 // with libcurl, authenticated by the secret key, pinned to one API version.
 #include <lore/sdk.h>
+#include <lore/sdk/detachable_context.h>
 #include <lore/sdk/outbound_http.h>
 #include <lore/sdk/webhook_signature.h>
 
 #include <cctype>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -33,31 +33,14 @@ struct Config {
   long timeout_ms = 15000;
 };
 
-// What the provider needs of the plugin's Context, which lives only as long as the plugin
-// instance while the kernel may hold the provider longer: reached through with(), which
-// detach() cuts, waiting for calls in flight.
-class Runtime {
+// The provider may outlive this instance (see DetachableContext).
+class Runtime : public DetachableContext {
  public:
-  Runtime(Context& ctx, Config config) : ctx_(&ctx), config_(std::move(config)) {}
-
-  template <class F>
-  decltype(auto) with(F&& body) const {
-    std::shared_lock lock(mutex_);
-    if (ctx_ == nullptr)
-      throw http::Error(503, "provider_stopped",
-                        "the Stripe payment provider has stopped; try again shortly",
-                        {{"retry_after_s", 1}});
-    return body(*ctx_);
-  }
-  void detach() noexcept {
-    std::unique_lock lock(mutex_);
-    ctx_ = nullptr;
-  }
+  Runtime(Context& ctx, Config config)
+      : DetachableContext(ctx, "the Stripe payment provider"), config_(std::move(config)) {}
   const Config& config() const noexcept { return config_; }
 
  private:
-  mutable std::shared_mutex mutex_;
-  Context* ctx_;
   const Config config_;
 };
 
