@@ -62,6 +62,7 @@ bench: build
 	bench/storage.sh
 	bench/auth.sh
 	bench/catalog.sh
+	bench/purchases.sh
 
 format:
 ifneq ($(FORMAT_DIRS),)
