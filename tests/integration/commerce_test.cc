@@ -435,24 +435,18 @@ TEST_P(Commerce, OneRequestAtATimeStartsAnOrdersCheckout) {
   auto& orders = kernel_->commerce().orders();
   auto& db = kernel_->database();
   const auto now = clock_.now_ms();
-  EXPECT_FALSE(db.transact([&](sdk::db::Transaction& tx) {
-    return orders.reserve_checkout(tx, id, now - 60000);
-  })) << "it has a checkout already";
+  EXPECT_FALSE(orders.reserve_checkout(id, now - 60000)) << "it has a checkout already";
   const auto fresh = db.transact([&](sdk::db::Transaction& tx) {
     return orders.create(
         tx,
         {ids_.at("ann"), paid_course_, "t", {9900, "CNY"}, "sandbox", "pending", now + 3600000});
   });
-  EXPECT_TRUE(db.transact([&](sdk::db::Transaction& tx) {
-    return orders.reserve_checkout(tx, fresh.id, now - 60000);
-  }));
-  EXPECT_FALSE(db.transact([&](sdk::db::Transaction& tx) {
-    return orders.reserve_checkout(tx, fresh.id, now - 60000);
-  })) << "a second request waits while the first starts the payment";
+  EXPECT_TRUE(orders.reserve_checkout(fresh.id, now - 60000));
+  EXPECT_FALSE(orders.reserve_checkout(fresh.id, now - 60000))
+      << "a second request waits while the first starts the payment";
   clock_.advance(std::chrono::seconds(61));
-  EXPECT_TRUE(db.transact([&](sdk::db::Transaction& tx) {
-    return orders.reserve_checkout(tx, fresh.id, clock_.now_ms() - 60000);
-  })) << "a claim whose request died is taken over";
+  EXPECT_TRUE(orders.reserve_checkout(fresh.id, clock_.now_ms() - 60000))
+      << "a claim whose request died is taken over";
   // Through the route: the buyer whose order is being started is asked to retry.
   auto waiting = Order("ann", "k9", {{"course_id", paid_course_}, {"provider", "sandbox"}});
   EXPECT_EQ(waiting.status, 409) << waiting.raw.body;

@@ -218,9 +218,8 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
   }
   // One request at a time starts the provider's payment session, so that one order never has
   // two sessions a buyer could both pay.
-  const bool reserved = database_.transact([&](db::Transaction& tx) {
-    return orders_.reserve_checkout(tx, order.id, clock_.now_ms() - config_.claim_timeout_ms);
-  });
+  const bool reserved =
+      orders_.reserve_checkout(order.id, clock_.now_ms() - config_.claim_timeout_ms);
   if (!reserved) {
     if (auto current = orders_.find(order.id)) {
       auto view = this->view(*current);
@@ -244,7 +243,7 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
             (failure->error ? failure->error->message : std::string("no details")),
         {{"order_id", order.id}});
   }
-  database_.transact([&](db::Transaction& tx) { orders_.set_checkout(tx, order.id, checkout); });
+  orders_.set_checkout(order.id, checkout);
   return sh::Response::json(
       {{"order", order}, {"checkout", {{"kind", checkout.kind}, {"value", checkout.value}}}},
       existing ? 200 : 201);

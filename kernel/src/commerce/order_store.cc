@@ -112,18 +112,16 @@ bool OrderStore::other_fulfilled(db::Transaction& tx, std::int64_t user_id, std:
       .has_value();
 }
 
-bool OrderStore::reserve_checkout(db::Transaction& tx, std::int64_t id,
-                                  std::int64_t stale_before_ms) {
-  return tx.execute(
+bool OrderStore::reserve_checkout(std::int64_t id, std::int64_t stale_before_ms) {
+  return database_.session().execute(
              "UPDATE lore_orders SET checkout_kind = 'starting', updated_at = ? WHERE id = ? AND "
              "status = 'pending' AND (checkout_kind = '' OR (checkout_kind = 'starting' AND "
              "updated_at < ?))",
              {clock_.now_ms(), id, stale_before_ms}) > 0;
 }
 
-bool OrderStore::set_checkout(db::Transaction& tx, std::int64_t id,
-                              const sdk::payments::Checkout& checkout) {
-  return tx.execute(
+bool OrderStore::set_checkout(std::int64_t id, const sdk::payments::Checkout& checkout) {
+  return database_.session().execute(
              "UPDATE lore_orders SET checkout_kind = ?, checkout_value = ?, provider_ref = ?, "
              "updated_at = ? WHERE id = ? AND status = 'pending'",
              {checkout.kind, checkout.value, checkout.provider_ref, clock_.now_ms(), id}) > 0;
