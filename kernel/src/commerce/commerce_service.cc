@@ -237,10 +237,17 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
         [&](db::Transaction& tx) { orders_.transition(tx, order.id, {"pending"}, "cancelled"); });
     spdlog::warn("order {}: provider {} could not start a checkout: {} {}", order.id, provider_name,
                  failure->status, failure->error ? failure->error->message : failure->body);
+    const auto why = failure->error ? failure->error->message : std::string("no details");
+    // A 4xx is the provider refusing this order (a currency it does not take...): the buyer's
+    // request cannot succeed as it is, so it is answered as such, with the provider's code.
+    if (failure->status >= 400 && failure->status < 500 && failure->error)
+      return sh::Response::failure(
+          failure->status, failure->error->code,
+          "the payment provider '" + provider_name + "' cannot take this order: " + why,
+          {{"order_id", order.id}});
     return sh::Response::failure(
         502, "provider_error",
-        "the payment provider '" + provider_name + "' could not start the payment: " +
-            (failure->error ? failure->error->message : std::string("no details")),
+        "the payment provider '" + provider_name + "' could not start the payment: " + why,
         {{"order_id", order.id}});
   }
   orders_.set_checkout(order.id, checkout);
