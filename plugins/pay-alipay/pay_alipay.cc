@@ -303,10 +303,6 @@ class AlipayProvider final : public payments::PaymentProviderBase {
 
 // ---- The plugin ----
 
-bool http_url(const std::string& url) {
-  return url.starts_with("https://") || url.starts_with("http://");
-}
-
 class PayAlipay {
  public:
   PayAlipay() = default;
@@ -346,19 +342,20 @@ class PayAlipay {
         }))
       return Status::error(
           "app_id: an Alipay app id is letters and digits (e.g. 2021000000000000)");
-    if (!http_url(config.gateway_url))
-      return Status::error("gateway_url: must be an http(s) URL (Alipay's is " +
-                           std::string("https://openapi.alipay.com/gateway.do)"));
-    if (!config.notify_url.empty() && !http_url(config.notify_url))
+    if (!outbound::confidential_url(config.gateway_url))
+      return Status::error(
+          "gateway_url: must be an https URL (Alipay's is https://openapi.alipay.com/gateway.do; "
+          "plain http only to 127.0.0.1, localhost or [::1], for a test double)");
+    if (!config.notify_url.empty() && !outbound::http_url(config.notify_url))
       return Status::error(
           "notify_url: must be an http(s) URL Alipay can reach (the site's "
           "/api/v1/payments/alipay/webhook)");
-    if (!config.return_url.empty() && !http_url(config.return_url))
+    if (!config.return_url.empty() && !outbound::http_url(config.return_url))
       return Status::error("return_url: must be an http(s) URL");
     if (!pa::valid_trade_no_prefix(config.trade_no_prefix))
       return Status::error(
           "trade_no_prefix: at most 32 letters, digits and underscores (Alipay's out_trade_no "
-          "takes no other characters)");
+          "takes no other characters), not ending in a digit");
     try {
       config.app_key = pa::shared(pa::load_key(private_key, pa::KeyPart::private_key));
     } catch (const std::invalid_argument& e) {

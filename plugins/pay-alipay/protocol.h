@@ -208,9 +208,11 @@ inline std::optional<Params> parse_form(std::string_view body, std::string& why)
 
 // Alipay: "64 characters at most, letters, digits and underscores only, unique for the
 // merchant". The prefix names the site (several sites may share one Alipay app) and the
-// order id makes it unique within the site.
+// order id makes it unique within the site. It does not end in a digit, so that no two
+// prefixes make the same number (`shop` + 27 and `shop2` + 7).
 inline bool valid_trade_no_prefix(std::string_view prefix) {
   if (prefix.size() > 32) return false;
+  if (!prefix.empty() && prefix.back() >= '0' && prefix.back() <= '9') return false;
   for (const char c : prefix)
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
       return false;

@@ -86,12 +86,12 @@ class StripeProvider final : public payments::PaymentProviderBase {
     if (order.price.amount_minor <= 0)
       throw http::Error(400, "invalid_amount", "Stripe takes only positive amounts");
     return runtime_->with([&](Context& ctx) {
-      const auto form =
-          st::checkout_session_form(order, runtime_->config().urls, ctx.clock().now_ms() / 1000);
+      const auto form = st::checkout_session_form(order, runtime_->config().urls);
       // The same key for every attempt of this order: a retry after a lost answer gets the
       // session Stripe made the first time instead of a second one the buyer could pay too.
-      const auto reply = call(ctx, "POST", "/v1/checkout/sessions", form,
-                              "lore-checkout-" + std::to_string(order.id));
+      const auto reply = call(
+          ctx, "POST", "/v1/checkout/sessions", form,
+          "lore-checkout-" + std::to_string(order.id) + "-" + std::to_string(order.created_at_ms));
       if (!reply.ok()) refused(ctx, "checkout of order " + std::to_string(order.id), reply);
       return st::checkout_of(reply.body);
     });
@@ -109,6 +109,11 @@ class StripeProvider final : public payments::PaymentProviderBase {
         throw *refusal;
       }
       auto parsed = st::parse_event(request.body);
+      if (parsed.refund_failed)
+        ctx.log().error("Stripe reports refund " + parsed.event.provider_ref + " (order " +
+                        std::to_string(parsed.event.order_id) +
+                        ") failed or canceled: the money went back to the merchant, while Lore "
+                        "may have refunded the order; look at it in Stripe's dashboard");
       if (parsed.untraced)
         parsed.event.order_id = order_of_intent(ctx, parsed.untraced->payment_intent);
       payments::Webhook webhook;
@@ -150,8 +155,22 @@ class StripeProvider final : public payments::PaymentProviderBase {
             "Stripe's Checkout Session " + request.order.provider_ref + " has no payment to refund";
         return result;
       }
-      const auto reply =
-          call(ctx, "POST", "/v1/refunds", st::refund_form(intent, request), request.refund_id);
+      // An earlier attempt may have made the refund and lost the answer: Stripe is asked what
+      // stands before a refund is made (by the kernel's refund id in its metadata).
+      const auto earlier =
+          call(ctx, "GET",
+               "/v1/refunds?limit=100&payment_intent=" + outbound::percent_encoded(intent), {}, "");
+      if (!earlier.ok()) refused(ctx, what, earlier);
+      if (auto found = st::earlier_refund(earlier.body, request.refund_id)) {
+        ctx.log().info(what + ": Stripe made it already: " + found->provider_ref);
+        return *found;
+      }
+      // The key names this order (its creation time too: ids repeat across sites and restored
+      // databases) and changes every hour: Stripe replays a saved answer, errors included, for
+      // a day, and the lookup above already guards against a second refund.
+      const auto key = request.refund_id + "-" + std::to_string(request.order.created_at_ms) +
+                       "-h" + std::to_string(ctx.clock().now_ms() / 3'600'000);
+      const auto reply = call(ctx, "POST", "/v1/refunds", st::refund_form(intent, request), key);
       if (reply.status >= 400 && reply.status < 500 && reply.status != 401 && reply.status != 409 &&
           reply.status != 429) {
         // Stripe said no (already refunded, more than what is left...): nothing moved.
@@ -221,10 +240,6 @@ class StripeProvider final : public payments::PaymentProviderBase {
   std::shared_ptr<Runtime> runtime_;
 };
 
-bool http_url(const std::string& url) {
-  return url.starts_with("https://") || url.starts_with("http://");
-}
-
 class PayStripe {
  public:
   PayStripe() = default;
@@ -256,14 +271,16 @@ class PayStripe {
     if (!previous.empty() && previous != secret) config.webhook_secrets.push_back(previous);
     config.api_base = s.get<std::string>("api_base");
     while (!config.api_base.empty() && config.api_base.back() == '/') config.api_base.pop_back();
-    if (!http_url(config.api_base))
-      return Status::error("api_base must be an http(s) URL, such as https://api.stripe.com");
+    if (!outbound::confidential_url(config.api_base))
+      return Status::error(
+          "api_base must be an https URL, such as https://api.stripe.com (plain http only to "
+          "127.0.0.1, localhost or [::1], for a test double)");
     config.urls.success = s.get<std::string>("success_url");
     config.urls.cancel = s.get<std::string>("cancel_url");
-    if (!http_url(config.urls.success))
+    if (!outbound::http_url(config.urls.success))
       return Status::error(
           "success_url must be an http(s) URL (where Stripe sends the buyer after paying)");
-    if (!config.urls.cancel.empty() && !http_url(config.urls.cancel))
+    if (!config.urls.cancel.empty() && !outbound::http_url(config.urls.cancel))
       return Status::error("cancel_url must be empty or an http(s) URL");
     config.tolerance_s = s.get<std::int64_t>("tolerance_s");
     config.timeout_ms = static_cast<long>(s.get<std::int64_t>("timeout_ms"));

@@ -35,9 +35,15 @@ namespace http = lore::sdk::http;
 inline constexpr std::string_view kApiVersion = "2024-06-20";
 inline constexpr std::string_view kSignatureHeaderLower = "stripe-signature";
 // Stripe refuses a Checkout Session that expires sooner than 30 minutes or later than 24 hours
-// after it is created; a minute of margin for the request's own time.
-inline constexpr std::int64_t kMinSessionLifetimeS = 31 * 60;
-inline constexpr std::int64_t kMaxSessionLifetimeS = 24 * 60 * 60 - 60;
+// after it is created. The session's expiry is counted from the order's creation, so that a
+// retry of the same checkout sends the same parameters (Stripe refuses other parameters under
+// an idempotency key), with room for retries within the first ten minutes.
+inline constexpr std::int64_t kMinSessionLifetimeS = 40 * 60;
+inline constexpr std::int64_t kMaxSessionLifetimeS = 24 * 60 * 60 - 5 * 60;
+// The metadata key naming the order, in sessions, PaymentIntents and refunds: namespaced, so
+// that another shop on the same Stripe account (whose metadata says `order_id`) is never
+// mistaken for this one.
+inline constexpr const char* kOrderKey = "lore_order_id";
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
@@ -72,26 +78,28 @@ struct CheckoutUrls {
 // POST /v1/checkout/sessions: one line item priced from the order's snapshot, the order's id
 // in client_reference_id and in the metadata of the session and of its PaymentIntent (so that
 // refunds made in Stripe's dashboard can be traced back to the order).
-inline Form checkout_session_form(const payments::Order& order, const CheckoutUrls& urls,
-                                  std::int64_t now_s) {
+// The session closes with the order, or as soon after as Stripe allows (a payment in between
+// is honoured by the kernel like any late payment).
+inline std::int64_t session_expiry_s(const payments::Order& order) {
+  const auto created_s = order.created_at_ms / 1000;
+  return std::clamp(order.expires_at_ms / 1000, created_s + kMinSessionLifetimeS,
+                    created_s + kMaxSessionLifetimeS);
+}
+
+inline Form checkout_session_form(const payments::Order& order, const CheckoutUrls& urls) {
   const auto id = std::to_string(order.id);
   const auto name = order.title.empty() ? "Order #" + id : order.title;
   Form form{{"mode", "payment"},
             {"client_reference_id", id},
-            {"metadata[order_id]", id},
-            {"payment_intent_data[metadata][order_id]", id},
+            {std::string("metadata[") + kOrderKey + "]", id},
+            {std::string("payment_intent_data[metadata][") + kOrderKey + "]", id},
             {"line_items[0][quantity]", "1"},
             {"line_items[0][price_data][currency]", lower(order.price.currency)},
             {"line_items[0][price_data][unit_amount]", std::to_string(order.price.amount_minor)},
             {"line_items[0][price_data][product_data][name]", name},
             {"success_url", with_order_id(urls.success, order.id)}};
   if (!urls.cancel.empty()) form.emplace_back("cancel_url", with_order_id(urls.cancel, order.id));
-  // The session closes with the order when Stripe allows that lifetime; otherwise it keeps
-  // Stripe's default (24 hours) and a payment after the order expired is still honoured by
-  // the kernel.
-  const auto expires_s = order.expires_at_ms / 1000;
-  if (expires_s >= now_s + kMinSessionLifetimeS && expires_s <= now_s + kMaxSessionLifetimeS)
-    form.emplace_back("expires_at", std::to_string(expires_s));
+  form.emplace_back("expires_at", std::to_string(session_expiry_s(order)));
   return form;
 }
 
@@ -101,7 +109,7 @@ inline Form refund_form(const std::string& payment_intent, const payments::Refun
   const auto order_id = std::to_string(request.order.id);
   return {{"payment_intent", payment_intent},
           {"amount", std::to_string(request.amount.amount_minor)},
-          {"metadata[order_id]", order_id},
+          {std::string("metadata[") + kOrderKey + "]", order_id},
           {"metadata[lore_refund_id]", request.refund_id}};
 }
 
@@ -131,11 +139,11 @@ inline std::optional<std::int64_t> amount_of(const nlohmann::json& object, const
 }
 
 // The kernel's order id a Stripe object carries: client_reference_id (sessions) or
-// metadata.order_id; 0 when neither is a positive whole number.
+// metadata.lore_order_id; 0 when neither is a positive whole number.
 inline std::int64_t order_id_of(const nlohmann::json& object) {
   for (const auto& text :
        {string_of(object, "client_reference_id"),
-        member(object, "metadata") != nullptr ? string_of(*member(object, "metadata"), "order_id")
+        member(object, "metadata") != nullptr ? string_of(*member(object, "metadata"), kOrderKey)
                                               : std::string()}) {
     if (auto id = lore::sdk::text::positive_integer(text)) return *id;
   }
@@ -224,6 +232,23 @@ inline payments::RefundResult refund_result_of(std::string_view body) {
   return result;
 }
 
+// GET /v1/refunds?payment_intent=… → the refund an earlier attempt of `refund_id` made, if it
+// stands (succeeded or on its way). A failed or canceled one is not: asked again, a new
+// refund is made.
+inline std::optional<payments::RefundResult> earlier_refund(std::string_view list_body,
+                                                            const std::string& refund_id) {
+  const auto list = object_of(list_body);
+  const auto* data = member(list, "data");
+  if (data == nullptr || !data->is_array()) unexpected("a list without data");
+  for (const auto& refund : *data) {
+    const auto* metadata = member(refund, "metadata");
+    if (metadata == nullptr || string_of(*metadata, "lore_refund_id") != refund_id) continue;
+    auto result = refund_result_of(refund.dump());
+    if (result.kind != payments::RefundResult::Kind::failed) return result;
+  }
+  return std::nullopt;
+}
+
 // ---- Webhook events ----
 
 // An event whose object is a Refund that does not name its order (one made in the dashboard):
@@ -235,6 +260,9 @@ struct UntracedRefund {
 struct ParsedEvent {
   payments::PaymentEvent event;
   std::optional<UntracedRefund> untraced;
+  // A refund Stripe reports failed or canceled (a refund to an expired card, weeks later): the
+  // money went back to the merchant. Nothing changes by itself; a person must look.
+  bool refund_failed = false;
 };
 
 [[noreturn]] inline void malformed(const std::string& why) {
@@ -286,14 +314,16 @@ inline ParsedEvent parse_event(std::string_view raw) {
   } else if (type == "checkout.session.async_payment_failed" ||
              type == "checkout.session.expired") {
     event.kind = Kind::failed;
-  } else if (type == "refund.created" || type == "refund.updated" ||
+  } else if (type == "refund.created" || type == "refund.updated" || type == "refund.failed" ||
              type == "charge.refund.updated") {
-    if (string_of(*object, "status") != "succeeded") return parsed;
+    const auto status = string_of(*object, "status");
+    parsed.refund_failed = status == "failed" || status == "canceled";
+    if (status != "succeeded") return parsed;
     event.kind = Kind::refunded;
     money("amount");
     if (event.order_id == 0) {
       const auto intent = string_of(*object, "payment_intent");
-      if (intent.empty()) malformed("a refund without metadata.order_id or payment_intent");
+      if (intent.empty()) malformed("a refund without metadata.lore_order_id or payment_intent");
       parsed.untraced = UntracedRefund{intent};
     }
   }

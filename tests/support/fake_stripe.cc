@@ -20,6 +20,24 @@ FakeResponse missing(const std::string& param) {
 
 FakeResponse json(const nlohmann::json& body) { return {200, body.dump()}; }
 
+// The `<prefix>[key]=value` fields of a form body, as Stripe builds a metadata object.
+nlohmann::json metadata(const FakeRequest& request, const std::string& prefix) {
+  nlohmann::json fields = nlohmann::json::object();
+  std::size_t at = 0;
+  while (at < request.body.size()) {
+    auto end = request.body.find('&', at);
+    if (end == std::string::npos) end = request.body.size();
+    const auto pair = request.body.substr(at, end - at);
+    const auto equals = pair.find('=');
+    const auto name = form_decoded(pair.substr(0, equals));
+    if (equals != std::string::npos && name.starts_with(prefix + "[") && name.back() == ']')
+      fields[name.substr(prefix.size() + 1, name.size() - prefix.size() - 2)] =
+          form_decoded(pair.substr(equals + 1));
+    at = end + 1;
+  }
+  return fields;
+}
+
 }  // namespace
 
 FakeStripe::FakeStripe(std::string secret_key)
@@ -37,6 +55,11 @@ std::vector<FakeRequest> FakeStripe::requests_to(const std::string& method,
 void FakeStripe::fail_with(int status) {
   std::lock_guard lock(mutex_);
   failing_ = status;
+}
+
+void FakeStripe::lose_next_post_answer() {
+  std::lock_guard lock(mutex_);
+  lose_next_post_answer_ = true;
 }
 
 void FakeStripe::refund_status(const std::string& status) {
@@ -133,6 +156,13 @@ FakeResponse FakeStripe::handle(const FakeRequest& request) {
                  ? error(404, "invalid_request_error", "resource_missing",
                          "No such checkout.session: '" + request.path.substr(sessions.size()) + "'")
                  : json(it->second);
+  } else if (request.method == "GET" && request.path == "/v1/refunds") {
+    nlohmann::json data = nlohmann::json::array();
+    const auto intent = request.query_param("payment_intent");
+    for (const auto& [id, refund] : refunds_)
+      if (!intent || refund["payment_intent"] == *intent) data.push_back(refund);
+    answer =
+        json({{"object", "list"}, {"url", "/v1/refunds"}, {"has_more", false}, {"data", data}});
   } else if (request.method == "GET" && request.path.starts_with(intents)) {
     const auto it = intents_.find(request.path.substr(intents.size()));
     answer = it == intents_.end()
@@ -142,8 +172,14 @@ FakeResponse FakeStripe::handle(const FakeRequest& request) {
     answer = error(404, "invalid_request_error", "",
                    "Unrecognized request URL (" + request.method + ": " + request.path + ").");
   }
-  if (key && request.method == "POST" && answer.status < 500)
+  // Stripe saves the first answer under the key, errors included.
+  if (key && request.method == "POST")
     idempotent_[request.path + " " + *key] = {request.body, answer};
+  if (lose_next_post_answer_ && request.method == "POST") {
+    // Done at Stripe, but the answer never reaches the caller (a timeout on the way back).
+    lose_next_post_answer_ = false;
+    return error(500, "api_error", "", "The answer was lost on the way back.");
+  }
   return answer;
 }
 
@@ -175,13 +211,12 @@ FakeResponse FakeStripe::create_session(const FakeRequest& request) {
       {"amount_total", amount * quantity},
       {"currency", currency},
       {"client_reference_id", request.form("client_reference_id").value_or("")},
-      {"metadata", {{"order_id", request.form("metadata[order_id]").value_or("")}}},
+      {"metadata", metadata(request, "metadata")},
       {"success_url", *request.form("success_url")},
       {"url", "https://checkout.stripe.com/c/pay/" + id + "#fidkdWxOYHwnPyd1blpxYHZxWjA0"}};
   if (auto expires = request.form("expires_at")) session["expires_at"] = std::stoll(*expires);
   // Kept aside: a real session does not show its PaymentIntent's metadata.
-  session["payment_intent_metadata"] = {
-      {"order_id", request.form("payment_intent_data[metadata][order_id]").value_or("")}};
+  session["payment_intent_metadata"] = metadata(request, "payment_intent_data[metadata]");
   sessions_[id] = session;
   auto shown = session;
   shown.erase("payment_intent_metadata");
@@ -214,9 +249,7 @@ FakeResponse FakeStripe::create_refund(const FakeRequest& request) {
                   {"currency", intent["currency"]},
                   {"payment_intent", *intent_id},
                   {"status", refund_status_},
-                  {"metadata",
-                   {{"order_id", request.form("metadata[order_id]").value_or("")},
-                    {"lore_refund_id", request.form("metadata[lore_refund_id]").value_or("")}}}};
+                  {"metadata", metadata(request, "metadata")}};
   return json(refunds_[id]);
 }
 

@@ -1,7 +1,8 @@
 // A stand-in for Stripe's API in the test process, speaking its documented request and
 // response shapes (form-encoded requests with a Bearer secret key, JSON objects, the error
-// envelope, Idempotency-Key replays) for what pay-stripe uses: Checkout Sessions (create,
-// retrieve), Refunds (create) and PaymentIntents (retrieve). The test plays the buyer and
+// envelope, Idempotency-Key replays of the first answer, errors included) for what pay-stripe
+// uses: Checkout Sessions (create, retrieve), Refunds (create, list by PaymentIntent) and
+// PaymentIntents (retrieve). The test plays the buyer and
 // Stripe's event delivery: pay() completes a session as Stripe's page would, and event bodies
 // come with a Stripe-Signature made with the documented scheme.
 #pragma once
@@ -36,6 +37,8 @@ class FakeStripe {
   // Until set back to 0, every API call answers this status with an api_error body (500: Stripe
   // is having trouble; 0: normal).
   void fail_with(int status);
+  // The next POST is carried out, but its caller gets a 500 instead of the answer.
+  void lose_next_post_answer();
   // New refunds start in this status (succeeded by default; pending for bank transfers...).
   void refund_status(const std::string& status);
 
@@ -58,6 +61,7 @@ class FakeStripe {
   std::map<std::string, nlohmann::json> refunds_;
   std::map<std::string, std::pair<std::string, FakeResponse>> idempotent_;  // key → body, answer
   int failing_ = 0;
+  bool lose_next_post_answer_ = false;
   std::string refund_status_ = "succeeded";
   int next_ = 1;
   FakeHttpServer server_;  // last: its thread stops first

@@ -168,6 +168,7 @@ TEST(PayAlipayTradeNo, PrefixesUseAlipaysCharacters) {
   EXPECT_TRUE(pa::valid_trade_no_prefix("lore_"));
   EXPECT_TRUE(pa::valid_trade_no_prefix("Shop2_"));
   EXPECT_FALSE(pa::valid_trade_no_prefix("lore-"));
+  EXPECT_FALSE(pa::valid_trade_no_prefix("shop2")) << "shop2 + 7 would be shop + 27";
   EXPECT_FALSE(pa::valid_trade_no_prefix("a b"));
   EXPECT_FALSE(pa::valid_trade_no_prefix(std::string(33, 'a')));
 }

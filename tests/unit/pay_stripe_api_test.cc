@@ -23,6 +23,7 @@ payments::Order AnOrder(std::int64_t expires_in_s = 30 * 60) {
   order.id = 42;
   order.title = "Writing for the web";
   order.price = {4999, "EUR"};
+  order.created_at_ms = kNow * 1000;
   order.expires_at_ms = (kNow + expires_in_s) * 1000;
   return order;
 }
@@ -44,37 +45,41 @@ nlohmann::json PaidSession() {
   return {{"id", "cs_test_a1"},          {"object", "checkout.session"},
           {"status", "complete"},        {"payment_status", "paid"},
           {"amount_total", 4999},        {"currency", "eur"},
-          {"client_reference_id", "42"}, {"metadata", {{"order_id", "42"}}},
+          {"client_reference_id", "42"}, {"metadata", {{"lore_order_id", "42"}}},
           {"payment_intent", "pi_1"}};
 }
 
 TEST(PayStripeApi, TheSessionIsPricedFromTheOrdersSnapshotInStripesUnits) {
-  const auto fields = AsMap(st::checkout_session_form(
-      AnOrder(),
-      {"https://shop.example/orders/{order_id}/done", "https://shop.example/c/{order_id}"}, kNow));
+  const auto fields =
+      AsMap(st::checkout_session_form(AnOrder(), {"https://shop.example/orders/{order_id}/done",
+                                                  "https://shop.example/c/{order_id}"}));
   EXPECT_EQ(fields.at("mode"), "payment");
   EXPECT_EQ(fields.at("client_reference_id"), "42");
-  EXPECT_EQ(fields.at("metadata[order_id]"), "42");
-  EXPECT_EQ(fields.at("payment_intent_data[metadata][order_id]"), "42");
+  EXPECT_EQ(fields.at("metadata[lore_order_id]"), "42");
+  EXPECT_EQ(fields.at("payment_intent_data[metadata][lore_order_id]"), "42");
   EXPECT_EQ(fields.at("line_items[0][price_data][currency]"), "eur");
   EXPECT_EQ(fields.at("line_items[0][price_data][unit_amount]"), "4999");
   EXPECT_EQ(fields.at("line_items[0][price_data][product_data][name]"), "Writing for the web");
   EXPECT_EQ(fields.at("line_items[0][quantity]"), "1");
   EXPECT_EQ(fields.at("success_url"), "https://shop.example/orders/42/done");
   EXPECT_EQ(fields.at("cancel_url"), "https://shop.example/c/42");
-  EXPECT_EQ(fields.count("expires_at"), 0u);  // 30 minutes: shorter than Stripe allows
+  // 30 minutes is shorter than Stripe allows: the session lasts 40 minutes from the order.
+  EXPECT_EQ(fields.at("expires_at"), std::to_string(kNow + 40 * 60));
 }
 
-TEST(PayStripeApi, TheSessionExpiresWithTheOrderOnlyWithinStripesLimits) {
+TEST(PayStripeApi, TheSessionExpiresWithTheOrderWithinStripesLimits) {
   const st::CheckoutUrls urls{"https://shop.example/", ""};
-  const auto hour = AsMap(st::checkout_session_form(AnOrder(3600), urls, kNow));
+  const auto hour = AsMap(st::checkout_session_form(AnOrder(3600), urls));
   EXPECT_EQ(hour.at("expires_at"), std::to_string(kNow + 3600));
   EXPECT_EQ(hour.count("cancel_url"), 0u);
-  EXPECT_EQ(AsMap(st::checkout_session_form(AnOrder(2 * 86400), urls, kNow)).count("expires_at"),
-            0u);
+  EXPECT_EQ(AsMap(st::checkout_session_form(AnOrder(2 * 86400), urls)).at("expires_at"),
+            std::to_string(kNow + 86400 - 300));
+  // Counted from the order, not from now: a retry sends the same parameters.
+  auto later = AnOrder();
+  EXPECT_EQ(st::session_expiry_s(later), kNow + 40 * 60);
   auto untitled = AnOrder();
   untitled.title.clear();
-  EXPECT_EQ(AsMap(st::checkout_session_form(untitled, urls, kNow))
+  EXPECT_EQ(AsMap(st::checkout_session_form(untitled, urls))
                 .at("line_items[0][price_data][product_data][name]"),
             "Order #42");
 }
@@ -85,7 +90,7 @@ TEST(PayStripeApi, ARefundNamesThePaymentIntentTheAmountAndTheKernelsIds) {
   const auto fields = AsMap(st::refund_form("pi_1", request));
   EXPECT_EQ(fields.at("payment_intent"), "pi_1");
   EXPECT_EQ(fields.at("amount"), "1500");
-  EXPECT_EQ(fields.at("metadata[order_id]"), "42");
+  EXPECT_EQ(fields.at("metadata[lore_order_id]"), "42");
   EXPECT_EQ(fields.at("metadata[lore_refund_id]"), "lore-refund-42");
 }
 
@@ -123,7 +128,7 @@ TEST(PayStripeApi, ASucceededRefundIsARefundOfItsOrderOrOfItsPaymentIntent) {
                            {"currency", "eur"},
                            {"status", "succeeded"},
                            {"payment_intent", "pi_1"},
-                           {"metadata", {{"order_id", "42"}}}};
+                           {"metadata", {{"lore_order_id", "42"}}}};
   auto parsed = st::parse_event(Event("refund.created", refund));
   EXPECT_EQ(parsed.event.kind, payments::PaymentEvent::Kind::refunded);
   EXPECT_EQ(parsed.event.order_id, 42);
@@ -141,6 +146,42 @@ TEST(PayStripeApi, ASucceededRefundIsARefundOfItsOrderOrOfItsPaymentIntent) {
   refund["status"] = "pending";
   EXPECT_EQ(st::parse_event(Event("refund.updated", refund)).event.kind,
             payments::PaymentEvent::Kind::other);
+  EXPECT_FALSE(st::parse_event(Event("refund.updated", refund)).refund_failed);
+  refund["status"] = "failed";
+  parsed = st::parse_event(Event("refund.failed", refund));
+  EXPECT_EQ(parsed.event.kind, payments::PaymentEvent::Kind::other);
+  EXPECT_TRUE(parsed.refund_failed);
+}
+
+TEST(PayStripeApi, AnotherShopsOrderIdIsNotTakenForOurs) {
+  auto session = PaidSession();
+  session.erase("client_reference_id");
+  session["metadata"] = {{"order_id", "42"}};  // what another plugin on the account writes
+  EXPECT_EQ(st::parse_event(Event("checkout.session.completed", session)).event.order_id, 0);
+}
+
+TEST(PayStripeApi, ARefundAnEarlierAttemptMadeIsFoundByTheKernelsRefundId) {
+  const nlohmann::json list = {
+      {"object", "list"},
+      {"has_more", false},
+      {"data",
+       {{{"id", "re_other"}, {"status", "succeeded"}, {"metadata", nlohmann::json::object()}},
+        {{"id", "re_failed"},
+         {"status", "failed"},
+         {"metadata", {{"lore_refund_id", "lore-refund-42"}}}},
+        {{"id", "re_ours"},
+         {"status", "pending"},
+         {"metadata", {{"lore_refund_id", "lore-refund-42"}}}}}}};
+  const auto found = st::earlier_refund(list.dump(), "lore-refund-42");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->provider_ref, "re_ours");
+  EXPECT_EQ(found->kind, payments::RefundResult::Kind::pending);
+  EXPECT_FALSE(st::earlier_refund(list.dump(), "lore-refund-7"));
+  // Only a failed one: asked again, a new refund is made.
+  auto failed_only = list;
+  failed_only["data"].erase(2);
+  EXPECT_FALSE(st::earlier_refund(failed_only.dump(), "lore-refund-42"));
+  EXPECT_THROW(st::earlier_refund("{}", "lore-refund-42"), lore::sdk::http::Error);
 }
 
 TEST(PayStripeApi, MalformedEventsAreRefusedWithTheReason) {
@@ -171,7 +212,7 @@ TEST(PayStripeApi, MalformedEventsAreRefusedWithTheReason) {
   EXPECT_THAT(
       refused(Event("refund.created",
                     {{"id", "re_1"}, {"amount", 5}, {"currency", "eur"}, {"status", "succeeded"}})),
-      HasSubstr("without metadata.order_id or payment_intent"));
+      HasSubstr("without metadata.lore_order_id or payment_intent"));
 }
 
 TEST(PayStripeApi, ASessionReadBackSaysHowItsPaymentStands) {
@@ -213,6 +254,13 @@ TEST(PayStripeApi, StripesErrorEnvelopeIsRead) {
   EXPECT_EQ(error.code, "charge_already_refunded");
   EXPECT_EQ(error.message, "Charge ch_1 has already been refunded.");
   EXPECT_EQ(st::api_error_of(502, "<html>Bad gateway</html>").message, "Stripe answered HTTP 502");
+}
+
+TEST(PayStripeApi, TheSignatureIsTheHmacOfTheTimestampADotAndTheBody) {
+  // Computed apart from this code: printf '%s' '1767225600.{...}' | openssl dgst -sha256 -hmac
+  const std::string body = R"({"id":"evt_1","type":"checkout.session.completed"})";
+  EXPECT_EQ(ws::signature_header("whsec_test_secret", kNow, body),
+            "t=1767225600,v1=15cb038dde33dbf631159a8a3226f345c540a7ba0350704f4e95f9462346670c");
 }
 
 TEST(PayStripeApi, StripeSignaturesVerifyWithEitherSecretOfARotation) {

@@ -238,9 +238,10 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
     spdlog::warn("order {}: provider {} could not start a checkout: {} {}", order.id, provider_name,
                  failure->status, failure->error ? failure->error->message : failure->body);
     const auto why = failure->error ? failure->error->message : std::string("no details");
-    // A 4xx is the provider refusing this order (a currency it does not take...): the buyer's
-    // request cannot succeed as it is, so it is answered as such, with the provider's code.
-    if (failure->status >= 400 && failure->status < 500 && failure->error)
+    // A 400 or 422 is the provider refusing this order (a currency it does not take...): the
+    // buyer's request cannot succeed as it is, so it is answered as such, with the provider's
+    // code. Anything else (its own 409, 401, 5xx...) is the provider failing: 502.
+    if ((failure->status == 400 || failure->status == 422) && failure->error)
       return sh::Response::failure(
           failure->status, failure->error->code,
           "the payment provider '" + provider_name + "' cannot take this order: " + why,

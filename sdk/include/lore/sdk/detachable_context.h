@@ -10,8 +10,8 @@
 #include <lore/sdk/context.h>
 #include <lore/sdk/http.h>
 
+#include <condition_variable>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <utility>
 
@@ -24,26 +24,45 @@ class DetachableContext {
   DetachableContext(const DetachableContext&) = delete;
   DetachableContext& operator=(const DetachableContext&) = delete;
 
-  // Runs body(Context&) while the plugin runs; throws http::Error 503 `provider_stopped` after
-  // detach().
+  // Runs body(Context&) while the plugin runs; throws http::Error 503 `provider_stopped` once
+  // detach() has begun. No lock is held while `body` runs (it may call a remote service for
+  // seconds): calls in flight are counted instead.
   template <class F>
   decltype(auto) with(F&& body) const {
-    std::shared_lock lock(mutex_);
-    if (ctx_ == nullptr)
-      throw http::Error(503, "provider_stopped", owner_ + " has stopped; try again shortly",
-                        {{"retry_after_s", 1}});
+    {
+      std::lock_guard lock(mutex_);
+      if (detached_)
+        throw http::Error(503, "provider_stopped", owner_ + " has stopped; try again shortly",
+                          {{"retry_after_s", 1}});
+      ++in_flight_;
+    }
+    const Departure departure{*this};
     return std::forward<F>(body)(*ctx_);
   }
 
+  // Refuses new calls at once, then waits for the calls in flight (each bounded by its own
+  // timeouts) before the Context may go.
   void detach() noexcept {
     std::unique_lock lock(mutex_);
-    ctx_ = nullptr;
+    detached_ = true;
+    idle_.wait(lock, [this] { return in_flight_ == 0; });
   }
 
  private:
-  mutable std::shared_mutex mutex_;
-  Context* ctx_;
+  struct Departure {
+    const DetachableContext& self;
+    ~Departure() {
+      std::lock_guard lock(self.mutex_);
+      if (--self.in_flight_ == 0) self.idle_.notify_all();
+    }
+  };
+
+  Context* const ctx_;
   const std::string owner_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable idle_;
+  mutable int in_flight_ = 0;
+  bool detached_ = false;
 };
 
 }  // namespace lore::sdk

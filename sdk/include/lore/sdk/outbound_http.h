@@ -76,6 +76,17 @@ inline std::string form_encoded(const std::vector<std::pair<std::string, std::st
   return out;
 }
 
+inline bool http_url(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://");
+}
+
+// Whether `url` may carry a secret (an API key, a signed request): https, or plain http to
+// this machine only (a test double).
+inline bool confidential_url(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://127.0.0.1:") ||
+         url.starts_with("http://localhost:") || url.starts_with("http://[::1]:");
+}
+
 namespace detail {
 
 struct EasyCleanup {
