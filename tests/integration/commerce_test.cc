@@ -53,21 +53,7 @@ class Commerce : public ApiFixture {
   }
 
   std::int64_t Course(const std::string& title, std::int64_t price) {
-    const nlohmann::json body = {
-        {"type", "basic"},
-        {"title", title},
-        {"price", {{"amount_minor", price}, {"currency", "CNY"}}},
-        {"content",
-         {{"items",
-           {{{"id", "intro"}, {"title", "Intro"}, {"body", "Welcome"}, {"free_preview", true}},
-            {{"id", "one"}, {"title", "One"}, {"body", "The first lesson"}}}}}}};
-    auto created = Call(Method::post, "/api/v1/courses", "ann", body);
-    EXPECT_EQ(created.status, 201) << created.raw.body;
-    const auto id = created.body["course"]["id"].get<std::int64_t>();
-    EXPECT_EQ(
-        Call(Method::post, "/api/v1/courses/" + std::to_string(id) + "/publish", "ann").status,
-        200);
-    return id;
+    return BasicCourse("ann", title, price);
   }
 
   ApiAnswer Order(const std::string& who, const std::string& key, const nlohmann::json& body) {

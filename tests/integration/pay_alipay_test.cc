@@ -283,21 +283,7 @@ class PayAlipay : public ApiFixture {
   }
 
   std::int64_t Course(const std::string& title, std::int64_t price, const std::string& currency) {
-    const nlohmann::json body = {
-        {"type", "basic"},
-        {"title", title},
-        {"price", {{"amount_minor", price}, {"currency", currency}}},
-        {"content",
-         {{"items",
-           {{{"id", "intro"}, {"title", "Intro"}, {"body", "Welcome"}, {"free_preview", true}},
-            {{"id", "one"}, {"title", "One"}, {"body", "The first lesson"}}}}}}};
-    auto created = Call(Method::post, "/api/v1/courses", "ann", body);
-    EXPECT_EQ(created.status, 201) << created.raw.body;
-    const auto id = created.body["course"]["id"].get<std::int64_t>();
-    EXPECT_EQ(
-        Call(Method::post, "/api/v1/courses/" + std::to_string(id) + "/publish", "ann").status,
-        200);
-    return id;
+    return BasicCourse("ann", title, price, currency);
   }
 
   ApiAnswer Order(const std::string& key, std::int64_t course = 0) {

@@ -42,17 +42,7 @@ class PayStripe : public ApiFixture {
     Person("ann", {"creator"});
     Person("bob", {"learner"});
     Person("admin", {"admin"});
-    const nlohmann::json course = {
-        {"type", "basic"},
-        {"title", "Negotiation, 12 lessons"},
-        {"price", {{"amount_minor", 12900}, {"currency", "USD"}}},
-        {"content", {{"items", {{{"id", "one"}, {"title", "One"}, {"body", "Anchoring"}}}}}}};
-    auto created = Call(Method::post, "/api/v1/courses", "ann", course);
-    ASSERT_EQ(created.status, 201) << created.raw.body;
-    course_ = created.body["course"]["id"].get<std::int64_t>();
-    ASSERT_EQ(
-        Call(Method::post, "/api/v1/courses/" + std::to_string(course_) + "/publish", "ann").status,
-        200);
+    course_ = BasicCourse("ann", "Negotiation, 12 lessons", 12900, "USD");
   }
 
   ApiAnswer Order(const std::string& key) {

@@ -43,6 +43,27 @@ void ApiFixture::Person(const std::string& name, std::vector<std::string> roles)
   tokens_[name] = accounts.sessions().issue(id, "test", "").token;
 }
 
+std::int64_t ApiFixture::BasicCourse(const std::string& creator, const std::string& title,
+                                     std::int64_t amount_minor, const std::string& currency) {
+  const nlohmann::json body = {
+      {"type", "basic"},
+      {"title", title},
+      {"price", {{"amount_minor", amount_minor}, {"currency", currency}}},
+      {"content",
+       {{"items",
+         {{{"id", "intro"}, {"title", "Intro"}, {"body", "Welcome"}, {"free_preview", true}},
+          {{"id", "one"}, {"title", "One"}, {"body", "The first lesson"}}}}}}};
+  auto created = Call(sdk::http::Method::post, "/api/v1/courses", creator, body);
+  EXPECT_EQ(created.status, 201) << created.raw.body;
+  if (created.status != 201) return 0;
+  const auto id = created.body["course"]["id"].get<std::int64_t>();
+  EXPECT_EQ(
+      Call(sdk::http::Method::post, "/api/v1/courses/" + std::to_string(id) + "/publish", creator)
+          .status,
+      200);
+  return id;
+}
+
 ApiAnswer ApiFixture::Call(sdk::http::Method method, const std::string& path,
                            const std::string& who, const nlohmann::json& body) {
   return call_api(*kernel_, {method, path, body.is_null() ? "" : body.dump(),

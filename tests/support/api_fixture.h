@@ -28,6 +28,10 @@ class ApiFixture : public ::testing::TestWithParam<sdk::db::Dialect> {
   void Start(const std::string& plugins_yaml, const std::vector<std::string>& must_run);
   // A user with `roles` and a session, known by `name` afterwards.
   void Person(const std::string& name, std::vector<std::string> roles);
+  // A published course of the test plugin course-basic by the Person `creator`, priced
+  // `amount_minor` in `currency`, with a free preview item "intro" and a paid item "one".
+  std::int64_t BasicCourse(const std::string& creator, const std::string& title,
+                           std::int64_t amount_minor, const std::string& currency = "CNY");
   // `who` is a Person's name, or "" for anonymous.
   ApiAnswer Call(sdk::http::Method method, const std::string& path, const std::string& who = "",
                  const nlohmann::json& body = nullptr);
