@@ -146,6 +146,17 @@ inline constexpr std::size_t kMaxFormFields = 200;
 // An application/x-www-form-urlencoded body: '+' is a space, %XX a byte. nullopt (with `why`)
 // for a broken escape, a field without '=', an empty name, a name given twice (which of the two
 // was signed?) or too many fields.
+// A sender's text as it may appear in a log line or an error: printable ASCII kept, anything
+// else (a line break that would forge a log line, bytes of another encoding) as '?', at most
+// 64 bytes.
+inline std::string printable(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  std::string out;
+  for (const char c : text.substr(0, kMax)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
+  if (text.size() > kMax) out += "...";
+  return out;
+}
+
 inline std::optional<Params> parse_form(std::string_view body, std::string& why) {
   auto decode = [](std::string_view text, std::string& out) {
     auto hex = [](char c) -> int {
@@ -197,7 +208,7 @@ inline std::optional<Params> parse_form(std::string_view body, std::string& why)
       return std::nullopt;
     }
     if (!params.emplace(key, value).second) {
-      why = "the field " + key + " is given twice";
+      why = "the field " + printable(key) + " is given twice";
       return std::nullopt;
     }
   }

@@ -7,13 +7,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "../../plugins/pay-sandbox/signature.h"
 #include "../../plugins/pay-sandbox/webhook.h"
 #include "commerce/commerce_service.h"
+#include "core/service_registry.h"
 #include "core/sha256.h"
 #include "events/outbox.h"
 #include "jobs/job_scheduler.h"
 #include "lore/sdk/hooks.h"
+#include "lore/sdk/type_name.h"
 #include "support/api_fixture.h"
 
 namespace lore::test {
@@ -409,6 +414,54 @@ TEST_P(Commerce, AWithdrawnOrderPaidAfterAnotherIsFlaggedForARefund) {
   ASSERT_EQ(Webhook(Paid(withdrawn, "evt_c", 9900, "refund.succeeded")).status, 200);
   EXPECT_EQ(Status(withdrawn), "refunded");
   EXPECT_EQ(ItemStatus("bob"), 200);
+}
+
+// A provider whose checkout waits until the test lets it go.
+class GatedProvider final : public sdk::payments::PaymentProviderBase {
+ public:
+  std::promise<void> entered;
+  std::promise<void> release;
+
+  std::string_view description() const noexcept override { return "gated (test)"; }
+
+ protected:
+  sdk::payments::Checkout checkout(const sdk::payments::Order& order) override {
+    entered.set_value();
+    release.get_future().wait();
+    const auto id = std::to_string(order.id);
+    return {"redirect", "https://pay.example/" + id, "gated_" + id};
+  }
+  sdk::payments::Webhook verify(const sdk::http::Request&) override {
+    throw sdk::http::Error(400, "unused", "not used by the test");
+  }
+  sdk::payments::PaymentState query(const sdk::payments::Order&) override { return {}; }
+  sdk::payments::RefundResult give_back(const sdk::payments::RefundRequest&) override {
+    return {sdk::payments::RefundResult::Kind::failed, "", "not used by the test"};
+  }
+};
+
+TEST_P(Commerce, AnOrderWithdrawnWhileItsPaymentStartsShowsNoCheckout) {
+  auto gated = std::make_shared<GatedProvider>();
+  ASSERT_TRUE(kernel_->services().provide(
+      "test", nullptr, sdk::payments::PaymentProvider::kServiceKind,
+      sdk::type_name<sdk::payments::PaymentProvider>(), "gated", gated));
+  auto entered = gated->entered.get_future();
+  ApiAnswer first;
+  std::thread buyer([&] {
+    first = Order("bob", "k1", {{"course_id", paid_course_}, {"provider", "gated"}});
+  });
+  entered.wait();
+  // Meanwhile the same buyer orders the course through another provider: the first order is
+  // withdrawn while its provider is still starting the payment.
+  auto second = Order("bob", "k2", {{"course_id", paid_course_}, {"provider", "sandbox"}});
+  gated->release.set_value();
+  buyer.join();
+  EXPECT_EQ(second.status, 201) << second.raw.body;
+  EXPECT_EQ(first.status, 409) << first.raw.body;
+  EXPECT_EQ(first.code(), "order_withdrawn");
+  const auto withdrawn = first.body["error"]["details"]["order_id"].get<std::int64_t>();
+  EXPECT_EQ(Status(withdrawn), "cancelled");
+  EXPECT_FALSE(kernel_->commerce().orders().checkout_of(withdrawn).has_value());
 }
 
 TEST_P(Commerce, OneRequestAtATimeStartsAnOrdersCheckout) {

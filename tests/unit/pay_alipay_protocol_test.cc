@@ -128,6 +128,11 @@ TEST(PayAlipayForms, RefusesWhatCannotBeReadOneWay) {
   std::string why;
   EXPECT_FALSE(pa::parse_form("a=1&a=2", why));
   EXPECT_THAT(why, HasSubstr("twice"));
+  // The sender's field name reaches the log: no line break of its own, no unbounded length.
+  EXPECT_FALSE(pa::parse_form("x%0Aforged=1&x%0Aforged=2", why));
+  EXPECT_EQ(why, "the field x?forged is given twice");
+  EXPECT_FALSE(pa::parse_form(std::string(100, 'k') + "=1&" + std::string(100, 'k') + "=2", why));
+  EXPECT_EQ(why, "the field " + std::string(64, 'k') + "... is given twice");
   EXPECT_FALSE(pa::parse_form("a=%4", why));
   EXPECT_FALSE(pa::parse_form("a=%zz", why));
   EXPECT_FALSE(pa::parse_form("a=1&b", why));

@@ -251,7 +251,19 @@ sh::Response CommerceService::create_order(const sh::Request& request, bool& ord
         "the payment provider '" + provider_name + "' could not start the payment: " + why,
         {{"order_id", order.id}});
   }
-  orders_.set_checkout(order.id, checkout);
+  if (!orders_.set_checkout(order.id, checkout)) {
+    // The order moved while the provider started its payment: a newer order of the same course
+    // withdrew it. Its checkout is not shown, so the buyer pays only the newer one (a payment
+    // through this one would still be honoured, and flagged).
+    auto current = orders_.find(order.id);
+    if (current && current->status != "cancelled") return sh::Response::json(view(*current), 200);
+    spdlog::info("order {} was withdrawn while provider {} started its payment", order.id,
+                 provider_name);
+    throw sh::Error(409, "order_withdrawn",
+                    "this order was replaced by a newer one of the same course while its payment "
+                    "started; pay the newer one",
+                    {{"order_id", order.id}});
+  }
   return sh::Response::json(
       {{"order", order}, {"checkout", {{"kind", checkout.kind}, {"value", checkout.value}}}},
       existing ? 200 : 201);
