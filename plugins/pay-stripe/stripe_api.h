@@ -47,12 +47,6 @@ inline constexpr const char* kOrderKey = "lore_order_id";
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
-inline std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 inline std::string upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -89,15 +83,16 @@ inline std::int64_t session_expiry_s(const payments::Order& order) {
 inline Form checkout_session_form(const payments::Order& order, const CheckoutUrls& urls) {
   const auto id = std::to_string(order.id);
   const auto name = order.title.empty() ? "Order #" + id : order.title;
-  Form form{{"mode", "payment"},
-            {"client_reference_id", id},
-            {std::string("metadata[") + kOrderKey + "]", id},
-            {std::string("payment_intent_data[metadata][") + kOrderKey + "]", id},
-            {"line_items[0][quantity]", "1"},
-            {"line_items[0][price_data][currency]", lower(order.price.currency)},
-            {"line_items[0][price_data][unit_amount]", std::to_string(order.price.amount_minor)},
-            {"line_items[0][price_data][product_data][name]", name},
-            {"success_url", with_order_id(urls.success, order.id)}};
+  Form form{
+      {"mode", "payment"},
+      {"client_reference_id", id},
+      {std::string("metadata[") + kOrderKey + "]", id},
+      {std::string("payment_intent_data[metadata][") + kOrderKey + "]", id},
+      {"line_items[0][quantity]", "1"},
+      {"line_items[0][price_data][currency]", lore::sdk::text::ascii_lower(order.price.currency)},
+      {"line_items[0][price_data][unit_amount]", std::to_string(order.price.amount_minor)},
+      {"line_items[0][price_data][product_data][name]", name},
+      {"success_url", with_order_id(urls.success, order.id)}};
   if (!urls.cancel.empty()) form.emplace_back("cancel_url", with_order_id(urls.cancel, order.id));
   form.emplace_back("expires_at", std::to_string(session_expiry_s(order)));
   return form;

@@ -34,16 +34,8 @@ std::string trimmed(const std::string& text) {
 }
 
 std::optional<std::string> field_of(const std::string& encoded, const std::string& name) {
-  std::size_t at = 0;
-  while (at <= encoded.size()) {
-    auto end = encoded.find('&', at);
-    if (end == std::string::npos) end = encoded.size();
-    const auto pair = encoded.substr(at, end - at);
-    const auto equals = pair.find('=');
-    if (form_decoded(pair.substr(0, equals)) == name)
-      return equals == std::string::npos ? "" : form_decoded(pair.substr(equals + 1));
-    at = end + 1;
-  }
+  for (auto& [field, value] : form_fields(encoded))
+    if (field == name) return std::move(value);
   return std::nullopt;
 }
 
@@ -90,6 +82,21 @@ const char* reason(int status) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> form_fields(const std::string& encoded) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::size_t at = 0;
+  while (at < encoded.size()) {
+    auto end = encoded.find('&', at);
+    if (end == std::string::npos) end = encoded.size();
+    const auto pair = encoded.substr(at, end - at);
+    const auto equals = pair.find('=');
+    fields.emplace_back(form_decoded(pair.substr(0, equals)),
+                        equals == std::string::npos ? "" : form_decoded(pair.substr(equals + 1)));
+    at = end + 1;
+  }
+  return fields;
+}
 
 std::string form_decoded(const std::string& text) {
   std::string out;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace lore::test {
@@ -64,5 +65,7 @@ class FakeHttpServer {
 
 // Decodes %XX and '+' (a space) of a form or query component.
 std::string form_decoded(const std::string& text);
+// Every `name=value` of a form body or query string, decoded, in order.
+std::vector<std::pair<std::string, std::string>> form_fields(const std::string& encoded);
 
 }  // namespace lore::test

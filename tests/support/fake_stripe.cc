@@ -1,5 +1,6 @@
 #include "support/fake_stripe.h"
 
+#include <lore/sdk/text.h>
 #include <lore/sdk/webhook_signature.h>
 
 namespace lore::test {
@@ -23,18 +24,9 @@ FakeResponse json(const nlohmann::json& body) { return {200, body.dump()}; }
 // The `<prefix>[key]=value` fields of a form body, as Stripe builds a metadata object.
 nlohmann::json metadata(const FakeRequest& request, const std::string& prefix) {
   nlohmann::json fields = nlohmann::json::object();
-  std::size_t at = 0;
-  while (at < request.body.size()) {
-    auto end = request.body.find('&', at);
-    if (end == std::string::npos) end = request.body.size();
-    const auto pair = request.body.substr(at, end - at);
-    const auto equals = pair.find('=');
-    const auto name = form_decoded(pair.substr(0, equals));
-    if (equals != std::string::npos && name.starts_with(prefix + "[") && name.back() == ']')
-      fields[name.substr(prefix.size() + 1, name.size() - prefix.size() - 2)] =
-          form_decoded(pair.substr(equals + 1));
-    at = end + 1;
-  }
+  for (const auto& [name, value] : form_fields(request.body))
+    if (name.starts_with(prefix + "[") && name.back() == ']')
+      fields[name.substr(prefix.size() + 1, name.size() - prefix.size() - 2)] = value;
   return fields;
 }
 
@@ -192,11 +184,7 @@ FakeResponse FakeStripe::create_session(const FakeRequest& request) {
   if (request.form("mode") != "payment")
     return error(400, "invalid_request_error", "", "This test double only knows mode=payment.");
   const auto currency = *request.form("line_items[0][price_data][currency]");
-  if (currency.size() != 3 || currency != [&] {
-        auto lower = currency;
-        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return lower;
-      }())
+  if (currency.size() != 3 || currency != sdk::text::ascii_lower(currency))
     return error(400, "invalid_request_error", "", "Invalid currency: " + currency);
   const auto amount = std::stoll(*request.form("line_items[0][price_data][unit_amount]"));
   const auto quantity = std::stoll(*request.form("line_items[0][quantity]"));
